@@ -1,0 +1,304 @@
+package org.metricopt.common.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
+
+/**
+ * Loads a HOCON configuration (a file plus {@code key=value} overrides) on top of the defaults in
+ * {@code conf/defaults.conf} (shipped in the jar as {@code metricopt/defaults.conf}), rejects
+ * unknown keys with a suggestion, and validates every value before any work starts.
+ */
+public final class ConfigLoader {
+    public static final String DEFAULTS_RESOURCE = "metricopt/defaults.conf";
+    private static final String FAMILIES = "tasks.families";
+    private static final String FAMILY_DEFAULTS = "tasks.family-defaults";
+    private static final String MIXTURE = "tasks.mixture";
+
+    private ConfigLoader() {}
+
+    /** The shipped defaults. */
+    public static Config defaults() {
+        Config d =
+                ConfigFactory.parseResources(
+                        ConfigLoader.class.getClassLoader(),
+                        DEFAULTS_RESOURCE,
+                        ConfigParseOptions.defaults().setAllowMissing(false));
+        return d.resolve();
+    }
+
+    /**
+     * Loads a configuration file (may be null for defaults only) and applies overrides of the form
+     * {@code key=value}, where value is HOCON or a bare string.
+     */
+    public static MetricOptConfig load(String confFile, List<String> overrides) {
+        Config user = ConfigFactory.empty();
+        if (confFile != null) {
+            File f = new File(confFile);
+            if (!f.isFile()) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_ARGUMENT,
+                        "--conf "
+                                + confFile
+                                + ": no such file; pass a HOCON file such as conf/quickstart.conf");
+            }
+            try {
+                user =
+                        ConfigFactory.parseFile(
+                                f, ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_CONFIG,
+                        "--conf " + confFile + " is not valid HOCON: " + oneLine(e.getMessage()));
+            }
+        }
+        Config over = ConfigFactory.empty();
+        for (String o : overrides) {
+            over = parseOverride(o).withFallback(over);
+        }
+        return fromConfig(over.withFallback(user));
+    }
+
+    /** Validates a user configuration (without defaults) and resolves it against the defaults. */
+    public static MetricOptConfig fromConfig(Config user) {
+        Config defaults = defaults();
+        Config merged;
+        try {
+            merged = user.withFallback(defaults).resolve();
+        } catch (ConfigException e) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_CONFIG,
+                    "configuration does not resolve: " + oneLine(e.getMessage()));
+        }
+        checkKeys(user.resolve(), defaults);
+        return build(merged);
+    }
+
+    static Config parseOverride(String o) {
+        int eq = o.indexOf('=');
+        if (eq <= 0) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    "--set " + o + ": expected key=value, for example --set inner.steps=200");
+        }
+        String key = o.substring(0, eq).trim();
+        String value = o.substring(eq + 1).trim();
+        try {
+            Config parsed = ConfigFactory.parseString("\"__v\" = " + value);
+            return ConfigFactory.empty().withValue(key, parsed.getValue("\"__v\""));
+        } catch (ConfigException e) {
+            try {
+                return ConfigFactory.empty().withValue(key, ConfigValueFactory.fromAnyRef(value));
+            } catch (ConfigException e2) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_ARGUMENT,
+                        "--set " + o + ": '" + key + "' is not a valid key path");
+            }
+        }
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ');
+    }
+
+    private static void checkKeys(Config user, Config defaults) {
+        List<String> known = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) {
+            known.add(e.getKey());
+        }
+        Config familyDefaults = defaults.getConfig(FAMILY_DEFAULTS);
+        for (Map.Entry<String, ConfigValue> e : familyDefaults.entrySet()) {
+            known.add(FAMILIES + ".<family>." + e.getKey());
+        }
+        List<String> sortedKeys = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            sortedKeys.add(e.getKey());
+        }
+        sortedKeys.sort(Comparator.naturalOrder());
+        for (String key : sortedKeys) {
+            if (key.startsWith(MIXTURE + ".")) {
+                continue;
+            }
+            if (key.startsWith(FAMILIES + ".")) {
+                String rest = key.substring(FAMILIES.length() + 1);
+                int dot = rest.indexOf('.');
+                String sub = dot < 0 ? rest : rest.substring(dot + 1);
+                if (dot > 0 && familyDefaults.hasPathOrNull(sub)) {
+                    continue;
+                }
+                throw unknownKey(key, FAMILIES + ".<family>." + sub, known);
+            }
+            if (!defaults.hasPathOrNull(key)) {
+                throw unknownKey(key, key, known);
+            }
+        }
+    }
+
+    private static MetricOptException unknownKey(String key, String probe, List<String> known) {
+        LevenshteinDistance lev = LevenshteinDistance.getDefaultInstance();
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = lev.apply(probe, k);
+            if (d < bestD) {
+                bestD = d;
+                best = k;
+            }
+        }
+        String hint =
+                best != null && bestD <= Math.max(3, probe.length() / 3)
+                        ? "; did you mean " + best + "?"
+                        : "; see conf/defaults.conf for the keys";
+        return new MetricOptException(
+                ErrorClass.INVALID_CONFIG, "config key " + key + " is unknown" + hint);
+    }
+
+    private static MetricOptConfig build(Config c) {
+        Settings s = new Settings(c, "");
+        long seed = s.longValue("seed");
+
+        Settings d = s.child("data");
+        DataConfig data =
+                new DataConfig(
+                        d.string("root"),
+                        d.intIn("pretrain-count", 1, Integer.MAX_VALUE),
+                        d.doubleIn("meta-test-pool-fraction", 0.0, 1.0, true));
+        if (data.metaTestPoolFraction() >= 1.0) {
+            throw Settings.invalid(
+                    "data.meta-test-pool-fraction",
+                    data.metaTestPoolFraction(),
+                    "a number in (0, 1)");
+        }
+
+        Settings n = s.child("network");
+        NetworkConfig network =
+                new NetworkConfig(
+                        n.oneOf("kind", List.of(NetworkConfig.MLP, NetworkConfig.CNN)),
+                        n.intIn("adapter-dim", 1, 4096),
+                        n.intList("mlp-hidden", 2, 1, 8192),
+                        n.intList("cnn-channels", 2, 1, 1024));
+
+        Settings p = s.child("pretrain");
+        PretrainConfig pretrain =
+                new PretrainConfig(
+                        p.string("path"),
+                        p.intIn("epochs", 0, 1000),
+                        p.intIn("batch-size", 1, 65536),
+                        p.doubleIn("learning-rate", 0.0, 10.0, true));
+
+        TaskDistributionConfig tasks = buildTasks(s.child("tasks"), c);
+
+        Settings i = s.child("inner");
+        InnerLoopConfig inner =
+                new InnerLoopConfig(
+                        i.intIn("steps", 1, 1_000_000),
+                        i.doubleIn("observe-fraction", 0.0, 1.0, true),
+                        i.intIn("batch-size", 1, 65536),
+                        i.oneOf("optimizer", List.of(InnerLoopConfig.SGD, InnerLoopConfig.ADAM)),
+                        i.doubleIn("sgd-learning-rate", 0.0, 1000.0, true),
+                        i.doubleIn("sgd-momentum", 0.0, 0.999, false),
+                        i.doubleIn("adam-learning-rate", 0.0, 1000.0, true),
+                        i.doubleIn("phi-init-std", 0.0, 100.0, false));
+        if (inner.batchSize() > tasks.trainSize()) {
+            throw Settings.invalid(
+                    "inner.batch-size",
+                    inner.batchSize(),
+                    "at most tasks.train-size = " + tasks.trainSize());
+        }
+
+        Settings sp = s.child("spark");
+        SparkSettings spark =
+                new SparkSettings(
+                        sp.string("master"),
+                        sp.string("app-name"),
+                        sp.intIn("partitions", 0, 1_000_000),
+                        sp.intIn("djl-threads", 1, 1024));
+
+        int finetuneTasks = s.child("finetune").intIn("tasks", 1, 1_000_000);
+        String json = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
+        return new MetricOptConfig(
+                seed, data, network, pretrain, tasks, inner, spark, finetuneTasks, json);
+    }
+
+    private static TaskDistributionConfig buildTasks(Settings t, Config c) {
+        int trainSize = t.intIn("train-size", 2, 1_000_000);
+        int valSize = t.intIn("val-size", 2, 1_000_000);
+        int testSize = t.intIn("test-size", 2, 1_000_000);
+        Config fam = c.getConfig(FAMILIES);
+        Config famDefaults = c.getConfig(FAMILY_DEFAULTS);
+        SortedMap<String, FamilyConfig> families = new TreeMap<>();
+        for (String name : new TreeSet<>(fam.root().keySet())) {
+            ConfigValue v = fam.root().get(name);
+            if (!(v.valueType() == com.typesafe.config.ConfigValueType.OBJECT)) {
+                throw Settings.invalid(FAMILIES + "." + name, v, "an object of family settings");
+            }
+            Config merged = fam.getConfig(quote(name)).withFallback(famDefaults);
+            families.put(name, buildFamily(name, new Settings(merged, FAMILIES + "." + name)));
+        }
+        Config mixtureConfig = c.getConfig(MIXTURE);
+        SortedMap<String, Double> mixture = new TreeMap<>();
+        for (String name : new TreeSet<>(mixtureConfig.root().keySet())) {
+            double w = new Settings(mixtureConfig, MIXTURE).doubleIn(quote(name), 0.0, 1e9, false);
+            if (!families.containsKey(name)) {
+                throw Settings.invalid(
+                        MIXTURE + "." + name,
+                        w,
+                        "a family defined in tasks.families ("
+                                + String.join(", ", families.keySet())
+                                + ")");
+            }
+            if (w > 0) {
+                mixture.put(name, w);
+            }
+        }
+        if (mixture.isEmpty()) {
+            throw Settings.invalid(
+                    MIXTURE, mixtureConfig.root(), "at least one family with a weight > 0");
+        }
+        return new TaskDistributionConfig(mixture, trainSize, valSize, testSize, families);
+    }
+
+    private static String quote(String key) {
+        return ConfigValueFactory.fromAnyRef(key).render().startsWith("\"") && key.contains(".")
+                ? "\"" + key + "\""
+                : key;
+    }
+
+    private static FamilyConfig buildFamily(String name, Settings f) {
+        String kind = f.oneOf("kind", List.of(FamilyConfig.ONE_VS_REST, FamilyConfig.MULTICLASS));
+        String metric = f.string("metric");
+        if (metric.isBlank()) {
+            throw Settings.invalid(
+                    FAMILIES + "." + name + ".metric", metric, "a metric id or class name");
+        }
+        return new FamilyConfig(
+                name,
+                kind,
+                metric,
+                f.oneOf("loss", List.of("ce")),
+                f.range("positive-fraction", 1e-6, 1.0),
+                f.intIn("min-eval-positives", 1, 1_000_000),
+                f.range("num-classes", 2, 10),
+                f.range("label-noise", 0.0, 1.0),
+                f.range("imbalance-ratio", 1.0, 1e6),
+                f.range("contrast", 0.0, 10.0),
+                f.range("brightness", -1.0, 1.0),
+                f.range("noise-std", 0.0, 10.0),
+                f.range("rotation-deg", -180.0, 180.0));
+    }
+}

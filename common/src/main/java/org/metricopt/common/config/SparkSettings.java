@@ -1,0 +1,13 @@
+package org.metricopt.common.config;
+
+import java.io.Serializable;
+
+/**
+ * How the driver talks to Spark when it is not launched by spark-submit.
+ *
+ * @param master the master URL used when spark.master is not set already
+ * @param partitions partitions per task batch; 0 = automatic
+ * @param djlThreads intra-op threads of the PyTorch engine per task
+ */
+public record SparkSettings(String master, String appName, int partitions, int djlThreads)
+        implements Serializable {}

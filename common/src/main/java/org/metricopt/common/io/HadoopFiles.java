@@ -1,0 +1,95 @@
+package org.metricopt.common.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
+
+/**
+ * Small helpers over the Hadoop FileSystem API so that every path in the project may be {@code
+ * file:}, {@code hdfs:} or {@code s3a:}. Writes are atomic: the bytes go to a hidden temporary name
+ * in the same directory, which is then renamed over the target.
+ */
+public final class HadoopFiles {
+    private HadoopFiles() {}
+
+    public static FileSystem fs(Configuration conf, String uri) {
+        try {
+            return new Path(uri).getFileSystem(conf);
+        } catch (IOException e) {
+            throw ioFailure("cannot open the file system of " + uri, e);
+        }
+    }
+
+    public static boolean exists(Configuration conf, String uri) {
+        try {
+            return fs(conf, uri).exists(new Path(uri));
+        } catch (IOException e) {
+            throw ioFailure("cannot check " + uri, e);
+        }
+    }
+
+    public static byte[] read(Configuration conf, String uri) {
+        Path p = new Path(uri);
+        try (InputStream in = fs(conf, uri).open(p)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw ioFailure("cannot read " + uri, e);
+        }
+    }
+
+    public static String readString(Configuration conf, String uri) {
+        return new String(read(conf, uri), StandardCharsets.UTF_8);
+    }
+
+    /** Writes {@code bytes} to {@code uri} atomically, replacing any previous file. */
+    public static void writeAtomically(Configuration conf, String uri, byte[] bytes) {
+        Path target = new Path(uri);
+        FileSystem fs = fs(conf, uri);
+        Path tmp =
+                new Path(target.getParent(), "." + target.getName() + ".tmp-" + System.nanoTime());
+        try {
+            fs.mkdirs(target.getParent());
+            try (OutputStream out = fs.create(tmp, true)) {
+                out.write(bytes);
+            }
+            if (fs.exists(target) && !fs.delete(target, false)) {
+                throw new IOException("could not replace " + target);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename of " + tmp + " to " + target + " failed");
+            }
+        } catch (IOException e) {
+            try {
+                fs.delete(tmp, false);
+            } catch (IOException ignored) {
+                // The temporary name is hidden and harmless; the original error matters.
+            }
+            throw ioFailure("cannot write " + uri, e);
+        }
+    }
+
+    public static void writeAtomically(Configuration conf, String uri, String text) {
+        writeAtomically(conf, uri, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Resolves a path relative to the working directory into a qualified URI. */
+    public static String qualify(Configuration conf, String uri) {
+        Path p = new Path(uri);
+        return fs(conf, uri).makeQualified(p).toString();
+    }
+
+    public static MetricOptException ioFailure(String what, Exception e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new MetricOptException(
+                ErrorClass.IO_FAILURE, what + ": " + reason.replace('\n', ' '), e);
+    }
+}

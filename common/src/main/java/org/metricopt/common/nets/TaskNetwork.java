@@ -1,0 +1,177 @@
+package org.metricopt.common.nets;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.Map;
+import org.metricopt.common.tasks.TaskData;
+import org.metricopt.common.tasks.TaskSpec;
+
+/**
+ * A base network bound to one task: theta and the task's examples live in a native manager owned by
+ * this object, the frozen prefix of every example is computed once, and the task head maps the ten
+ * logits to what the task's loss and metric see.
+ *
+ * <p>Heads: a multiclass task keeps the logits of its classes (a selection matrix) and uses softmax
+ * cross-entropy; a one-vs-rest task for class c scores each example with the log-odds {@code z =
+ * logit_c - logsumexp(other logits)} and uses binary cross-entropy. Not thread-safe; one per task.
+ */
+public final class TaskNetwork implements AutoCloseable {
+    private final NDManager manager;
+    private final BaseNetwork net;
+    private final Map<String, NDArray> theta;
+    private final NDArray trainPrefix;
+    private final NDArray valPrefix;
+    private final NDArray testPrefix;
+    private final int[] trainY;
+    private final boolean binary;
+    private final int outputs;
+    private final NDArray select;
+    private final NDArray selectOthers;
+    private final NDArray firstColumn;
+    private final int adapterDim;
+
+    public TaskNetwork(
+            NDManager parent, BaseNetwork net, Theta thetaValues, TaskSpec spec, TaskData data) {
+        this.manager = parent.newSubManager();
+        this.net = net;
+        this.adapterDim = net.adapterDim();
+        this.theta = thetaValues.toNDArrays(manager);
+        this.trainY = data.trainY();
+        this.binary = spec.isBinary();
+        this.outputs = spec.numOutputs();
+        Autograd.setRecording(false);
+        this.trainPrefix = prefix(data.trainX());
+        this.valPrefix = prefix(data.valX());
+        this.testPrefix = prefix(data.testX());
+        int[] classes = spec.classes();
+        if (binary) {
+            float[] sel = new float[BaseNetwork.CLASSES];
+            float[] others = new float[BaseNetwork.CLASSES * (BaseNetwork.CLASSES - 1)];
+            int c = classes[0];
+            sel[c] = 1f;
+            int col = 0;
+            for (int j = 0; j < BaseNetwork.CLASSES; j++) {
+                if (j != c) {
+                    others[j * (BaseNetwork.CLASSES - 1) + col] = 1f;
+                    col++;
+                }
+            }
+            float[] first = new float[BaseNetwork.CLASSES - 1];
+            first[0] = 1f;
+            this.select = manager.create(sel, new Shape(BaseNetwork.CLASSES, 1));
+            this.selectOthers =
+                    manager.create(others, new Shape(BaseNetwork.CLASSES, BaseNetwork.CLASSES - 1));
+            this.firstColumn = manager.create(first, new Shape(BaseNetwork.CLASSES - 1, 1));
+        } else {
+            float[] sel = new float[BaseNetwork.CLASSES * classes.length];
+            for (int j = 0; j < classes.length; j++) {
+                sel[classes[j] * classes.length + j] = 1f;
+            }
+            this.select = manager.create(sel, new Shape(BaseNetwork.CLASSES, classes.length));
+            this.selectOthers = null;
+            this.firstColumn = null;
+        }
+    }
+
+    private NDArray prefix(float[] x) {
+        int n = x.length / BaseNetwork.INPUTS;
+        try (NDArray input = manager.create(x, new Shape(n, BaseNetwork.INPUTS))) {
+            return net.prefix(theta, input);
+        }
+    }
+
+    public int adapterDim() {
+        return adapterDim;
+    }
+
+    /** Task outputs: [B, 1] log-odds for one-vs-rest, [B, C] logits for multiclass. */
+    private NDArray taskOutputs(NDArray logits) {
+        if (!binary) {
+            return logits.matMul(select);
+        }
+        NDArray own = logits.matMul(select);
+        NDArray others = logits.matMul(selectOthers);
+        NDArray lse = others.matMul(firstColumn).sub(others.logSoftmax(1).matMul(firstColumn));
+        return own.sub(lse);
+    }
+
+    /**
+     * Surrogate loss on the given training rows at phi; writes d loss / d phi into {@code gradOut}
+     * (length adapterDim) and returns the loss.
+     */
+    public double lossAndGradient(float[] phi, int[] rows, float[] gradOut) {
+        try (NDManager step = manager.newSubManager()) {
+            Autograd.setRecording(true);
+            try {
+                NDArray phiArray = step.create(phi, new Shape(adapterDim));
+                phiArray.setRequiresGradient(true);
+                NDArray idx = step.create(rows);
+                NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", idx));
+                NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
+                NDArray loss = loss(step, out, rows);
+                double value = loss.getFloat();
+                Autograd.backward(loss, false, false);
+                float[] g = phiArray.getGradient().toFloatArray();
+                System.arraycopy(g, 0, gradOut, 0, adapterDim);
+                return value;
+            } finally {
+                Autograd.setRecording(false);
+            }
+        }
+    }
+
+    /** Surrogate loss without gradient. */
+    public double loss(float[] phi, int[] rows) {
+        try (NDManager step = manager.newSubManager()) {
+            NDArray phiArray = step.create(phi, new Shape(adapterDim));
+            NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", step.create(rows)));
+            return loss(step, taskOutputs(net.head(theta, prefixRows, phiArray)), rows).getFloat();
+        }
+    }
+
+    private NDArray loss(NDManager step, NDArray out, int[] rows) {
+        int b = rows.length;
+        if (binary) {
+            float[] y = new float[b];
+            for (int i = 0; i < b; i++) {
+                y[i] = trainY[rows[i]];
+            }
+            NDArray z = out.reshape(b);
+            NDArray target = step.create(y);
+            return Activation.softPlus(z).sub(z.mul(target)).mean();
+        }
+        float[] oneHot = new float[b * outputs];
+        for (int i = 0; i < b; i++) {
+            oneHot[i * outputs + trainY[rows[i]]] = 1f;
+        }
+        NDArray target = step.create(oneHot, new Shape(b, outputs));
+        return out.logSoftmax(1).mul(target).sum().div((float) b).neg();
+    }
+
+    /** Task outputs on the validation split at phi, row-major [n, numOutputs]. */
+    public float[] validationOutputs(float[] phi) {
+        return outputs(valPrefix, phi);
+    }
+
+    /** Task outputs on the test split at phi, row-major [n, numOutputs]. */
+    public float[] testOutputs(float[] phi) {
+        return outputs(testPrefix, phi);
+    }
+
+    private float[] outputs(NDArray prefix, float[] phi) {
+        try (NDManager step = manager.newSubManager()) {
+            NDArray phiArray = step.create(phi, new Shape(adapterDim));
+            NDArray out = taskOutputs(net.head(theta, prefix, phiArray));
+            return out.toType(DataType.FLOAT32, false).toFloatArray();
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

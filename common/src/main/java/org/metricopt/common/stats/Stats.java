@@ -1,0 +1,49 @@
+package org.metricopt.common.stats;
+
+import org.apache.commons.math3.distribution.TDistribution;
+
+/** Summary statistics used in every report: mean with a Student-t 95% confidence interval. */
+public final class Stats {
+    private Stats() {}
+
+    /**
+     * Mean and 95% CI of finite values.
+     *
+     * @param n how many finite values there were
+     */
+    public record MeanCi(int n, double mean, double lo, double hi) {
+        public String format() {
+            if (n == 0) {
+                return "n/a";
+            }
+            return String.format(java.util.Locale.ROOT, "%.4f ± %.4f", mean, (hi - lo) / 2);
+        }
+    }
+
+    public static MeanCi meanCi95(double[] values) {
+        int n = 0;
+        double sum = 0;
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                n++;
+                sum += v;
+            }
+        }
+        if (n == 0) {
+            return new MeanCi(0, Double.NaN, Double.NaN, Double.NaN);
+        }
+        double mean = sum / n;
+        if (n == 1) {
+            return new MeanCi(1, mean, mean, mean);
+        }
+        double ss = 0;
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                ss += (v - mean) * (v - mean);
+            }
+        }
+        double se = Math.sqrt(ss / (n - 1) / n);
+        double t = new TDistribution(null, n - 1).inverseCumulativeProbability(0.975);
+        return new MeanCi(n, mean, mean - t * se, mean + t * se);
+    }
+}

@@ -1,0 +1,372 @@
+package org.metricopt.common.tasks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.metricopt.common.data.FashionMnist;
+import org.metricopt.common.rng.Keys;
+
+/**
+ * The examples of one task, materialised from its {@link TaskSpec}: standardised inputs after the
+ * task's input shift, training labels (with the task's label noise) and clean validation and test
+ * labels. Training and validation examples come from the task pool (the meta-test part for
+ * meta-test tasks) and never overlap; test examples come from the held-out t10k split.
+ *
+ * <p>Labels are task labels: {0, 1} for one-vs-rest tasks, positions in {@link TaskSpec#classes}
+ * for multiclass tasks.
+ */
+public final class TaskData {
+    /** Fashion-MNIST pixel mean and standard deviation (of [0,1] pixels), for standardising. */
+    public static final float PIXEL_MEAN = 0.2860f;
+
+    public static final float PIXEL_STD = 0.3530f;
+
+    private final float[] trainX;
+    private final int[] trainY;
+    private final float[] valX;
+    private final int[] valY;
+    private final float[] testX;
+    private final int[] testY;
+
+    private TaskData(
+            float[] trainX, int[] trainY, float[] valX, int[] valY, float[] testX, int[] testY) {
+        this.trainX = trainX;
+        this.trainY = trainY;
+        this.valX = valX;
+        this.valY = valY;
+        this.testX = testX;
+        this.testY = testY;
+    }
+
+    public float[] trainX() {
+        return trainX;
+    }
+
+    public int[] trainY() {
+        return trainY;
+    }
+
+    public float[] valX() {
+        return valX;
+    }
+
+    public int[] valY() {
+        return valY;
+    }
+
+    public float[] testX() {
+        return testX;
+    }
+
+    public int[] testY() {
+        return testY;
+    }
+
+    /**
+     * Builds a task's data.
+     *
+     * @param poolIndices the task-pool indices into the training images (DataSplits TASK_POOL)
+     * @param metaTestPoolFraction the fraction of the pool reserved for meta-test tasks
+     */
+    public static TaskData materialise(
+            TaskSpec spec, FashionMnist ds, int[] poolIndices, double metaTestPoolFraction) {
+        int split = (int) Math.round(poolIndices.length * (1.0 - metaTestPoolFraction));
+        int from = spec.metaTestPool() ? split : 0;
+        int to = spec.metaTestPool() ? poolIndices.length : split;
+        List<List<Integer>> poolByClass = byClass(ds.trainLabels(), poolIndices, from, to);
+        int[] testIdx = new int[ds.testCount()];
+        for (int i = 0; i < testIdx.length; i++) {
+            testIdx[i] = i;
+        }
+        List<List<Integer>> testByClass = byClass(ds.testLabels(), testIdx, 0, testIdx.length);
+
+        SplittableRandom rng = Keys.rng(spec.seed(), "data");
+        List<int[]> poolPerm = permuteEach(rng, poolByClass);
+        List<int[]> testPerm = permuteEach(rng, testByClass);
+
+        int[][] train;
+        int[][] val;
+        int[][] test;
+        if (spec.isBinary()) {
+            int c = spec.classes()[0];
+            int nPos =
+                    clamp(
+                            (int) Math.round(spec.positiveFraction() * spec.trainSize()),
+                            1,
+                            spec.trainSize() - 1);
+            int nPosVal =
+                    Math.max(
+                            spec.minEvalPositives(),
+                            (int) Math.round(spec.positiveFraction() * spec.valSize()));
+            int nPosTest =
+                    Math.max(
+                            spec.minEvalPositives(),
+                            (int) Math.round(spec.positiveFraction() * spec.testSize()));
+            int[] cursor = new int[10];
+            train = drawBinary(rng, poolPerm, cursor, c, nPos, spec.trainSize() - nPos);
+            val =
+                    drawBinary(
+                            rng,
+                            poolPerm,
+                            cursor,
+                            c,
+                            nPosVal,
+                            Math.max(1, spec.valSize() - nPosVal));
+            int[] testCursor = new int[10];
+            test =
+                    drawBinary(
+                            rng,
+                            testPerm,
+                            testCursor,
+                            c,
+                            nPosTest,
+                            Math.max(1, spec.testSize() - nPosTest));
+        } else {
+            int[] cursor = new int[10];
+            int[] classes = spec.classes();
+            train =
+                    drawMulticlass(
+                            poolPerm,
+                            cursor,
+                            classes,
+                            counts(spec.classWeights(), spec.trainSize()));
+            double[] uniform = new double[classes.length];
+            java.util.Arrays.fill(uniform, 1.0 / classes.length);
+            val = drawMulticlass(poolPerm, cursor, classes, counts(uniform, spec.valSize()));
+            test = drawMulticlass(testPerm, new int[10], classes, counts(uniform, spec.testSize()));
+            applyLabelNoise(
+                    Keys.rng(spec.seed(), "label-noise"),
+                    train[1],
+                    classes.length,
+                    spec.labelNoise());
+        }
+        Shift shift = new Shift(spec);
+        return new TaskData(
+                shift.apply(ds.trainPixels(), train[0], 0),
+                train[1],
+                shift.apply(ds.trainPixels(), val[0], 1),
+                val[1],
+                shift.apply(ds.testPixels(), test[0], 2),
+                test[1]);
+    }
+
+    private static int clamp(int v, int lo, int hi) {
+        return Math.max(lo, Math.min(hi, v));
+    }
+
+    private static List<List<Integer>> byClass(byte[] labels, int[] indices, int from, int to) {
+        List<List<Integer>> out = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            out.add(new ArrayList<>());
+        }
+        for (int i = from; i < to; i++) {
+            int idx = indices[i];
+            out.get(labels[idx]).add(idx);
+        }
+        return out;
+    }
+
+    private static List<int[]> permuteEach(SplittableRandom rng, List<List<Integer>> byClass) {
+        List<int[]> out = new ArrayList<>();
+        for (List<Integer> list : byClass) {
+            int[] perm = Keys.sampleWithoutReplacement(rng, list.size(), list.size());
+            int[] idx = new int[list.size()];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = list.get(perm[i]);
+            }
+            out.add(idx);
+        }
+        return out;
+    }
+
+    private static int take(List<int[]> perm, int[] cursor, int c) {
+        int[] list = perm.get(c);
+        if (cursor[c] >= list.length) {
+            throw new IllegalStateException(
+                    "class "
+                            + c
+                            + " has only "
+                            + list.length
+                            + " examples in this part of the"
+                            + " data; reduce tasks.train-size, tasks.val-size or tasks.test-size");
+        }
+        return list[cursor[c]++];
+    }
+
+    private static int[][] drawBinary(
+            SplittableRandom rng, List<int[]> perm, int[] cursor, int c, int nPos, int nNeg) {
+        int n = nPos + nNeg;
+        int[] idx = new int[n];
+        int[] y = new int[n];
+        for (int i = 0; i < nPos; i++) {
+            idx[i] = take(perm, cursor, c);
+            y[i] = 1;
+        }
+        for (int i = 0; i < nNeg; i++) {
+            int other = rng.nextInt(9);
+            if (other >= c) {
+                other++;
+            }
+            idx[nPos + i] = take(perm, cursor, other);
+        }
+        return shuffle(rng, idx, y);
+    }
+
+    private static int[][] drawMulticlass(
+            List<int[]> perm, int[] cursor, int[] classes, int[] counts) {
+        int n = 0;
+        for (int k : counts) {
+            n += k;
+        }
+        int[] idx = new int[n];
+        int[] y = new int[n];
+        int pos = 0;
+        // Interleave classes so any prefix is roughly stratified.
+        int[] left = counts.clone();
+        boolean any = true;
+        while (any) {
+            any = false;
+            for (int j = 0; j < classes.length; j++) {
+                if (left[j] > 0) {
+                    idx[pos] = take(perm, cursor, classes[j]);
+                    y[pos] = j;
+                    pos++;
+                    left[j]--;
+                    any = true;
+                }
+            }
+        }
+        return new int[][] {idx, y};
+    }
+
+    private static int[][] shuffle(SplittableRandom rng, int[] idx, int[] y) {
+        int[] perm = Keys.sampleWithoutReplacement(rng, idx.length, idx.length);
+        int[] i2 = new int[idx.length];
+        int[] y2 = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            i2[i] = idx[perm[i]];
+            y2[i] = y[perm[i]];
+        }
+        return new int[][] {i2, y2};
+    }
+
+    /** Largest-remainder rounding of proportions to counts summing to n, at least 1 each. */
+    static int[] counts(double[] weights, int n) {
+        int c = weights.length;
+        int[] out = new int[c];
+        double[] rem = new double[c];
+        int used = 0;
+        for (int j = 0; j < c; j++) {
+            double exact = weights[j] * n;
+            out[j] = Math.max(1, (int) Math.floor(exact));
+            rem[j] = exact - Math.floor(exact);
+            used += out[j];
+        }
+        while (used < n) {
+            int best = 0;
+            for (int j = 1; j < c; j++) {
+                if (rem[j] > rem[best]) {
+                    best = j;
+                }
+            }
+            out[best]++;
+            rem[best] = -1;
+            used++;
+        }
+        while (used > n) {
+            int best = 0;
+            for (int j = 1; j < c; j++) {
+                if (out[j] > out[best]) {
+                    best = j;
+                }
+            }
+            out[best]--;
+            used--;
+        }
+        return out;
+    }
+
+    private static void applyLabelNoise(SplittableRandom rng, int[] y, int c, double p) {
+        if (p <= 0) {
+            return;
+        }
+        for (int i = 0; i < y.length; i++) {
+            if (rng.nextDouble() < p) {
+                int other = rng.nextInt(c - 1);
+                y[i] = other >= y[i] ? other + 1 : other;
+            }
+        }
+    }
+
+    /**
+     * The task's input shift: rotation, contrast, brightness and pixel noise, then standardising.
+     */
+    static final class Shift {
+        private final TaskSpec spec;
+
+        Shift(TaskSpec spec) {
+            this.spec = spec;
+        }
+
+        float[] apply(byte[] pixels, int[] idx, int split) {
+            int p = FashionMnist.PIXELS;
+            float[] out = new float[idx.length * p];
+            float[] img = new float[p];
+            float[] rot = new float[p];
+            double angle = Math.toRadians(spec.rotationDeg());
+            boolean noisy = spec.noiseStd() > 0;
+            for (int i = 0; i < idx.length; i++) {
+                int base = idx[i] * p;
+                for (int k = 0; k < p; k++) {
+                    img[k] = (pixels[base + k] & 0xff) / 255f;
+                }
+                float[] src = img;
+                if (angle != 0) {
+                    rotate(img, rot, angle);
+                    src = rot;
+                }
+                SplittableRandom noise =
+                        noisy ? Keys.rng(spec.seed(), "pixel-noise", split, i) : null;
+                for (int k = 0; k < p; k++) {
+                    double v = spec.contrast() * (src[k] - 0.5) + 0.5 + spec.brightness();
+                    if (noisy) {
+                        v += spec.noiseStd() * Keys.gaussian(noise);
+                    }
+                    v = Math.max(0.0, Math.min(1.0, v));
+                    out[i * p + k] = (float) ((v - PIXEL_MEAN) / PIXEL_STD);
+                }
+            }
+            return out;
+        }
+
+        /** Bilinear rotation of a 28x28 image about its centre; outside pixels are 0 (black). */
+        static void rotate(float[] src, float[] dst, double angle) {
+            int n = 28;
+            double c = Math.cos(angle);
+            double s = Math.sin(angle);
+            double mid = (n - 1) / 2.0;
+            for (int y = 0; y < n; y++) {
+                for (int x = 0; x < n; x++) {
+                    double dx = x - mid;
+                    double dy = y - mid;
+                    double sx = c * dx + s * dy + mid;
+                    double sy = -s * dx + c * dy + mid;
+                    int x0 = (int) Math.floor(sx);
+                    int y0 = (int) Math.floor(sy);
+                    double fx = sx - x0;
+                    double fy = sy - y0;
+                    double v =
+                            (1 - fx) * (1 - fy) * at(src, x0, y0)
+                                    + fx * (1 - fy) * at(src, x0 + 1, y0)
+                                    + (1 - fx) * fy * at(src, x0, y0 + 1)
+                                    + fx * fy * at(src, x0 + 1, y0 + 1);
+                    dst[y * n + x] = (float) v;
+                }
+            }
+        }
+
+        private static double at(float[] img, int x, int y) {
+            return x < 0 || y < 0 || x >= 28 || y >= 28 ? 0.0 : img[y * 28 + x];
+        }
+    }
+}

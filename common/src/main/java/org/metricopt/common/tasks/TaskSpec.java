@@ -1,0 +1,96 @@
+package org.metricopt.common.tasks;
+
+import java.io.Serializable;
+
+/**
+ * One finetuning task drawn from p(T): everything an executor needs to build the task's data and
+ * run its inner loop, and nothing else. Immutable and small; identified by (stream, iteration,
+ * index), from which {@link #seed} is derived.
+ *
+ * @param stream which sampler stream produced it ({@link TaskSampler#META_TRAIN} ...)
+ * @param seed the task's own random key (data draws, noise, minibatches, phi_0)
+ * @param kind {@code one-vs-rest} or {@code multiclass}
+ * @param classes the positive class (one-vs-rest) or the task's classes (multiclass), as
+ *     Fashion-MNIST labels
+ * @param classWeights training class proportions of a multiclass task (sums to 1)
+ * @param metaTestPool whether train and validation data come from the meta-test part of the pool
+ * @param observationSteps the K steps at which the metric is observed on the validation split
+ */
+public record TaskSpec(
+        String stream,
+        long iteration,
+        int index,
+        long seed,
+        String family,
+        String kind,
+        String metric,
+        String loss,
+        int[] classes,
+        double positiveFraction,
+        int minEvalPositives,
+        double labelNoise,
+        double[] classWeights,
+        double contrast,
+        double brightness,
+        double noiseStd,
+        double rotationDeg,
+        int trainSize,
+        int valSize,
+        int testSize,
+        boolean metaTestPool,
+        int steps,
+        int[] observationSteps,
+        int batchSize,
+        String optimizer,
+        double learningRate,
+        double momentum,
+        double phiInitStd)
+        implements Serializable {
+
+    /** A stable, human-readable identifier: {@code stream/iteration/index}. */
+    public String id() {
+        return stream + "/" + iteration + "/" + index;
+    }
+
+    public boolean isBinary() {
+        return "one-vs-rest".equals(kind);
+    }
+
+    /** Number of output columns the metric sees: 1 score for binary tasks, else C logits. */
+    public int numOutputs() {
+        return isBinary() ? 1 : classes.length;
+    }
+
+    /** The same task with another inner-loop optimizer and learning rate (for baselines). */
+    public TaskSpec withOptimizer(String newOptimizer, double newLearningRate) {
+        return new TaskSpec(
+                stream,
+                iteration,
+                index,
+                seed,
+                family,
+                kind,
+                metric,
+                loss,
+                classes,
+                positiveFraction,
+                minEvalPositives,
+                labelNoise,
+                classWeights,
+                contrast,
+                brightness,
+                noiseStd,
+                rotationDeg,
+                trainSize,
+                valSize,
+                testSize,
+                metaTestPool,
+                steps,
+                observationSteps,
+                batchSize,
+                newOptimizer,
+                newLearningRate,
+                momentum,
+                phiInitStd);
+    }
+}

@@ -1,0 +1,73 @@
+package org.metricopt.common.unroll;
+
+import ai.djl.ndarray.NDManager;
+import org.metricopt.common.data.FashionMnist;
+import org.metricopt.common.metrics.Metric;
+import org.metricopt.common.metrics.Metrics;
+import org.metricopt.common.nets.BaseNetwork;
+import org.metricopt.common.nets.TaskNetwork;
+import org.metricopt.common.nets.Theta;
+import org.metricopt.common.tasks.TaskData;
+import org.metricopt.common.tasks.TaskSpec;
+
+/**
+ * Runs one task end to end on whatever JVM holds the resources: materialise its data, bind the
+ * network, unroll, release native memory. The same code runs in a Spark executor and in the
+ * single-JVM path of the tests. A task that throws becomes a {@link Trajectory#FAILED} record with
+ * its reason, so one bad task never kills a batch.
+ */
+public final class TaskRunner {
+    private final FashionMnist dataset;
+    private final int[] poolIndices;
+    private final double metaTestPoolFraction;
+    private final Theta theta;
+    private final BaseNetwork network;
+
+    public TaskRunner(
+            FashionMnist dataset, int[] poolIndices, double metaTestPoolFraction, Theta theta) {
+        this.dataset = dataset;
+        this.poolIndices = poolIndices;
+        this.metaTestPoolFraction = metaTestPoolFraction;
+        this.theta = theta;
+        this.network = BaseNetwork.of(theta.network());
+    }
+
+    public BaseNetwork network() {
+        return network;
+    }
+
+    public TaskData data(TaskSpec spec) {
+        return TaskData.materialise(spec, dataset, poolIndices, metaTestPoolFraction);
+    }
+
+    /** Finetunes with the task's own optimizer (the CE+SGD or CE+Adam baseline). */
+    public Trajectory runBaseline(TaskSpec spec) {
+        return run(
+                spec,
+                "ce-" + spec.optimizer(),
+                PhiOptimizer.create(
+                        spec.optimizer(),
+                        spec.learningRate(),
+                        spec.momentum(),
+                        network.adapterDim()));
+    }
+
+    /** Finetunes with the given update rule; the rule must be fresh (it holds per-task state). */
+    public Trajectory run(TaskSpec spec, String method, PhiOptimizer rule) {
+        long start = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Metric metric = Metrics.load(spec.metric());
+            TaskData data = data(spec);
+            try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {
+                return InnerLoop.run(spec, data, net, metric, rule, method);
+            }
+        } catch (RuntimeException e) {
+            String why =
+                    e.getClass().getSimpleName()
+                            + ": "
+                            + String.valueOf(e.getMessage()).replace('\n', ' ');
+            return Trajectory.failed(
+                    spec.id(), spec.index(), spec.family(), method, why, System.nanoTime() - start);
+        }
+    }
+}

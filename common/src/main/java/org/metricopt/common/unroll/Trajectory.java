@@ -1,0 +1,72 @@
+package org.metricopt.common.unroll;
+
+/**
+ * What one finetuning unroll returns to the driver: the trajectory {phi_t, loss_t} for t = 0..T,
+ * the K sparse metric observations on the validation split, the metric on the held-out test split
+ * before and after finetuning, timings and a status. Plain arrays only, so it ships cheaply.
+ *
+ * @param taskId the task's {@code stream/iteration/index}
+ * @param index the task's index in its batch
+ * @param status {@link #OK} or {@link #FAILED}
+ * @param failure why the task failed, or empty
+ * @param adapterDim d, the length of each phi_t
+ * @param phis phi_0..phi_T concatenated, (T+1) x d
+ * @param losses surrogate loss at each phi_t on that step's minibatch, T+1 values
+ * @param observedSteps the steps t_k at which the metric was observed
+ * @param observedMetrics M_k, the metric on the validation split at t_k (lower is better)
+ * @param testMetricInitial the metric on the test split at phi_0 (the un-adapted network)
+ * @param testMetricFinal the metric on the test split at phi_T
+ * @param computeNanos wall time of the unroll on the executor, data preparation included
+ */
+public record Trajectory(
+        String taskId,
+        int index,
+        String family,
+        String method,
+        String status,
+        String failure,
+        int adapterDim,
+        float[] phis,
+        float[] losses,
+        int[] observedSteps,
+        double[] observedMetrics,
+        double testMetricInitial,
+        double testMetricFinal,
+        long computeNanos) {
+    public static final String OK = "ok";
+    public static final String FAILED = "failed";
+
+    public boolean ok() {
+        return OK.equals(status);
+    }
+
+    public int steps() {
+        return losses.length - 1;
+    }
+
+    /** phi_t as a fresh array. */
+    public float[] phi(int t) {
+        float[] out = new float[adapterDim];
+        System.arraycopy(phis, t * adapterDim, out, 0, adapterDim);
+        return out;
+    }
+
+    public static Trajectory failed(
+            String taskId, int index, String family, String method, String why, long nanos) {
+        return new Trajectory(
+                taskId,
+                index,
+                family,
+                method,
+                FAILED,
+                why,
+                0,
+                new float[0],
+                new float[0],
+                new int[0],
+                new double[0],
+                Double.NaN,
+                Double.NaN,
+                nanos);
+    }
+}

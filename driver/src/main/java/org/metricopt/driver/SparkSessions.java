@@ -1,0 +1,63 @@
+package org.metricopt.driver;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.executor.MetricOptKryoRegistrator;
+import scala.Tuple2;
+
+/**
+ * Creates the Spark session of a run. Under spark-submit the master and resources come from
+ * spark-submit; otherwise the configured master (local mode by default) is used. Kryo with
+ * mandatory registration is always on, so an unregistered type fails at once.
+ */
+public final class SparkSessions {
+    private SparkSessions() {}
+
+    public static SparkSession create(MetricOptConfig config) {
+        SparkConf conf = new SparkConf(true);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(config.spark().master());
+        }
+        if (!conf.contains("spark.app.name")) {
+            conf.setAppName(config.spark().appName());
+        }
+        applyDefaults(conf);
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** The settings every MetricOpt session needs, whoever creates it. */
+    public static SparkConf applyDefaults(SparkConf conf) {
+        conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.set("spark.kryo.registrator", MetricOptKryoRegistrator.class.getName());
+        conf.set("spark.kryo.registrationRequired", "true");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.ui.enabled", "false");
+        conf.setIfMissing("spark.driver.host", "127.0.0.1");
+        conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        conf.setIfMissing("spark.sql.shuffle.partitions", "4");
+        return conf;
+    }
+
+    /** The driver's spark.hadoop.* settings without the prefix, for executors' Hadoop clients. */
+    public static Map<String, String> hadoopSettings(SparkSession spark) {
+        Map<String, String> out = new TreeMap<>();
+        for (Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
+            if (kv._1().startsWith("spark.hadoop.")) {
+                out.put(kv._1().substring("spark.hadoop.".length()), kv._2());
+            }
+        }
+        return out;
+    }
+
+    /** Partitions for a batch of n tasks: one per task, capped at 4x the default parallelism. */
+    public static int partitions(SparkSession spark, MetricOptConfig config, int n) {
+        if (config.spark().partitions() > 0) {
+            return Math.min(n, config.spark().partitions());
+        }
+        int parallelism = spark.sparkContext().defaultParallelism();
+        return Math.max(1, Math.min(n, 4 * parallelism));
+    }
+}

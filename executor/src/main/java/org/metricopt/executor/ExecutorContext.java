@@ -1,0 +1,58 @@
+package org.metricopt.executor;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.TreeMap;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.config.NetworkConfig;
+import org.metricopt.common.nets.Theta;
+
+/**
+ * What an executor needs besides the tasks themselves: where the dataset and theta live, how to
+ * split the data, the Hadoop settings of the driver (for hdfs: and s3a: URIs) and the DJL thread
+ * count. Small and immutable; shipped inside the task closure.
+ *
+ * @param thetaDir the directory of the saved theta
+ * @param hadoopSettings spark.hadoop.* settings of the driver, without the prefix
+ */
+public record ExecutorContext(
+        String dataRoot,
+        int pretrainCount,
+        double metaTestPoolFraction,
+        String thetaDir,
+        NetworkConfig network,
+        int djlThreads,
+        TreeMap<String, String> hadoopSettings)
+        implements Serializable {
+
+    public static ExecutorContext of(
+            MetricOptConfig config, String thetaDir, Map<String, String> hadoopSettings) {
+        return new ExecutorContext(
+                config.data().root(),
+                config.data().pretrainCount(),
+                config.data().metaTestPoolFraction(),
+                thetaDir,
+                config.network(),
+                config.spark().djlThreads(),
+                new TreeMap<>(hadoopSettings));
+    }
+
+    /** Cache key of the per-JVM resources: what determines the loaded dataset and theta. */
+    String cacheKey() {
+        return dataRoot
+                + "|"
+                + pretrainCount
+                + "|"
+                + metaTestPoolFraction
+                + "|"
+                + thetaDir
+                + "|"
+                + network.signature()
+                + "|"
+                + hadoopSettings;
+    }
+
+    static String thetaManifest(String thetaDir) {
+        return thetaDir + "/" + Theta.MANIFEST;
+    }
+}

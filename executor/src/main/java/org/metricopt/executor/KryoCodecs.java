@@ -1,0 +1,152 @@
+package org.metricopt.executor;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.Trajectory;
+
+/**
+ * Explicit Kryo serializers of the records that travel between driver and executors. Records have
+ * final fields that Kryo 4's field serializer cannot set, and an explicit layout keeps the bytes
+ * small and the wire format under this project's control.
+ */
+final class KryoCodecs {
+    private KryoCodecs() {}
+
+    static void writeFloats(Output out, float[] a) {
+        out.writeVarInt(a.length, true);
+        out.writeFloats(a);
+    }
+
+    static float[] readFloats(Input in) {
+        return in.readFloats(in.readVarInt(true));
+    }
+
+    static void writeInts(Output out, int[] a) {
+        out.writeVarInt(a.length, true);
+        out.writeInts(a);
+    }
+
+    static int[] readInts(Input in) {
+        return in.readInts(in.readVarInt(true));
+    }
+
+    static void writeDoubles(Output out, double[] a) {
+        out.writeVarInt(a.length, true);
+        out.writeDoubles(a);
+    }
+
+    static double[] readDoubles(Input in) {
+        return in.readDoubles(in.readVarInt(true));
+    }
+
+    /** Serializer of {@link TaskSpec}. */
+    static final class TaskSpecSerializer extends Serializer<TaskSpec> {
+        @Override
+        public void write(Kryo kryo, Output out, TaskSpec s) {
+            out.writeString(s.stream());
+            out.writeLong(s.iteration());
+            out.writeInt(s.index());
+            out.writeLong(s.seed());
+            out.writeString(s.family());
+            out.writeString(s.kind());
+            out.writeString(s.metric());
+            out.writeString(s.loss());
+            writeInts(out, s.classes());
+            out.writeDouble(s.positiveFraction());
+            out.writeInt(s.minEvalPositives());
+            out.writeDouble(s.labelNoise());
+            writeDoubles(out, s.classWeights());
+            out.writeDouble(s.contrast());
+            out.writeDouble(s.brightness());
+            out.writeDouble(s.noiseStd());
+            out.writeDouble(s.rotationDeg());
+            out.writeInt(s.trainSize());
+            out.writeInt(s.valSize());
+            out.writeInt(s.testSize());
+            out.writeBoolean(s.metaTestPool());
+            out.writeInt(s.steps());
+            writeInts(out, s.observationSteps());
+            out.writeInt(s.batchSize());
+            out.writeString(s.optimizer());
+            out.writeDouble(s.learningRate());
+            out.writeDouble(s.momentum());
+            out.writeDouble(s.phiInitStd());
+        }
+
+        @Override
+        public TaskSpec read(Kryo kryo, Input in, Class<TaskSpec> type) {
+            return new TaskSpec(
+                    in.readString(),
+                    in.readLong(),
+                    in.readInt(),
+                    in.readLong(),
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    readInts(in),
+                    in.readDouble(),
+                    in.readInt(),
+                    in.readDouble(),
+                    readDoubles(in),
+                    in.readDouble(),
+                    in.readDouble(),
+                    in.readDouble(),
+                    in.readDouble(),
+                    in.readInt(),
+                    in.readInt(),
+                    in.readInt(),
+                    in.readBoolean(),
+                    in.readInt(),
+                    readInts(in),
+                    in.readInt(),
+                    in.readString(),
+                    in.readDouble(),
+                    in.readDouble(),
+                    in.readDouble());
+        }
+    }
+
+    /** Serializer of {@link Trajectory}. */
+    static final class TrajectorySerializer extends Serializer<Trajectory> {
+        @Override
+        public void write(Kryo kryo, Output out, Trajectory t) {
+            out.writeString(t.taskId());
+            out.writeInt(t.index());
+            out.writeString(t.family());
+            out.writeString(t.method());
+            out.writeString(t.status());
+            out.writeString(t.failure());
+            out.writeInt(t.adapterDim());
+            writeFloats(out, t.phis());
+            writeFloats(out, t.losses());
+            writeInts(out, t.observedSteps());
+            writeDoubles(out, t.observedMetrics());
+            out.writeDouble(t.testMetricInitial());
+            out.writeDouble(t.testMetricFinal());
+            out.writeLong(t.computeNanos());
+        }
+
+        @Override
+        public Trajectory read(Kryo kryo, Input in, Class<Trajectory> type) {
+            return new Trajectory(
+                    in.readString(),
+                    in.readInt(),
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    in.readInt(),
+                    readFloats(in),
+                    readFloats(in),
+                    readInts(in),
+                    readDoubles(in),
+                    in.readDouble(),
+                    in.readDouble(),
+                    in.readLong());
+        }
+    }
+}
