@@ -6,7 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.metricopt.common.data.DataSplits;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.data.Split;
-import org.metricopt.common.nets.Autograd;
+import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.nets.Theta;
 import org.metricopt.common.unroll.TaskRunner;
 
@@ -17,7 +17,6 @@ import org.metricopt.common.unroll.TaskRunner;
  */
 public final class ExecutorResources {
     private static final Map<String, TaskRunner> RUNNERS = new ConcurrentHashMap<>();
-    private static volatile int configuredThreads = -1;
 
     private ExecutorResources() {}
 
@@ -42,19 +41,9 @@ public final class ExecutorResources {
         return new TaskRunner(ds, pool, ctx.metaTestPoolFraction(), theta);
     }
 
-    /**
-     * Sets PyTorch's intra-op thread count. It is process-wide, so every task of the JVM must
-     * agree; with one Spark task per core, one thread per task fills the machine and keeps the
-     * floating-point reduction order, hence the results, independent of the core count.
-     */
-    public static synchronized void configureEngine(int threads) {
-        if (configuredThreads != threads) {
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
-            Autograd.setRecording(false);
-            configuredThreads = threads;
-        }
+    /** See {@link EngineSetup#configure}. */
+    public static void configureEngine(int threads) {
+        EngineSetup.configure(threads);
     }
 
     /** Drops the cached resources (tests, and executors that switch runs). */

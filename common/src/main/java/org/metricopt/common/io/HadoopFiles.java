@@ -41,6 +41,11 @@ public final class HadoopFiles {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             in.transferTo(out);
             return out.toByteArray();
+        } catch (org.apache.hadoop.fs.ChecksumException e) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_CHECKPOINT,
+                    "file " + uri + " is corrupt: its bytes do not match the file system checksum",
+                    e);
         } catch (IOException e) {
             throw ioFailure("cannot read " + uri, e);
         }

@@ -26,6 +26,9 @@ public final class Pretrainer {
     public record Result(Theta theta, double testAccuracy, double finalTrainLoss) {}
 
     public static Result pretrain(MetricOptConfig config, FashionMnist ds, IntConsumer progress) {
+        // One intra-op thread, as in every task: the reduction order, hence theta, is then the
+        // same on every machine whatever its core count.
+        EngineSetup.configure(config.spark().djlThreads());
         int[] rows = DataSplits.of(ds, config.data().pretrainCount()).indices(Split.PRETRAIN);
         BaseNetwork net = BaseNetwork.of(config.network());
         Theta init = Theta.initialise(config.network(), Keys.derive(config.seed(), "theta"));

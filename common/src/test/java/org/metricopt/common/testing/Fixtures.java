@@ -1,0 +1,111 @@
+package org.metricopt.common.testing;
+
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDManager;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.metricopt.common.config.ConfigLoader;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.data.DataSplits;
+import org.metricopt.common.data.FashionMnist;
+import org.metricopt.common.data.Split;
+import org.metricopt.common.nets.Theta;
+import org.metricopt.common.unroll.TaskRunner;
+
+/**
+ * Shared test fixtures: the installed Fashion-MNIST, a small fast configuration and a randomly
+ * initialised theta (no pre-training, so tests stay quick; behaviour, not accuracy, is tested).
+ */
+public final class Fixtures {
+    private static FashionMnist dataset;
+
+    private Fixtures() {}
+
+    public static synchronized FashionMnist dataset() {
+        if (dataset == null) {
+            dataset = FashionMnist.load(new Configuration(), FashionMnist.DEFAULT_ROOT);
+        }
+        return dataset;
+    }
+
+    /** Small tasks: 300/100/200 examples, T = 20, batch 32; extra overrides applied last. */
+    public static MetricOptConfig smallConfig(String... overrides) {
+        List<String> o = new ArrayList<>();
+        o.add("tasks.train-size=300");
+        o.add("tasks.val-size=100");
+        o.add("tasks.test-size=200");
+        o.add("inner.steps=20");
+        o.add("inner.batch-size=32");
+        o.add("spark.master=local[2]");
+        o.addAll(List.of(overrides));
+        return ConfigLoader.load(null, o);
+    }
+
+    public static Theta randomTheta(MetricOptConfig config) {
+        return Theta.initialise(config.network(), 7L);
+    }
+
+    public static TaskRunner runner(MetricOptConfig config, Theta theta) {
+        FashionMnist ds = dataset();
+        int[] pool = DataSplits.of(ds, config.data().pretrainCount()).indices(Split.TASK_POOL);
+        return new TaskRunner(ds, pool, config.data().metaTestPoolFraction(), theta);
+    }
+
+    /** Number of native managers alive under the engine's system manager. */
+    public static int liveManagers() {
+        try (NDManager probe = NDManager.newBaseManager()) {
+            NDManager system = probe.getParentManager();
+            Field f = BaseNDManager.class.getDeclaredField("resources");
+            f.setAccessible(true);
+            return ((Map<?, ?>) f.get(system)).size() - 1;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Native memory outside the JVM's own pools, in KiB: RSS minus the committed Java heap and
+     * non-heap memory. This is where leaked tensors would show.
+     */
+    public static long nativeKib() {
+        java.lang.management.MemoryMXBean mx =
+                java.lang.management.ManagementFactory.getMemoryMXBean();
+        long jvm =
+                mx.getHeapMemoryUsage().getCommitted() + mx.getNonHeapMemoryUsage().getCommitted();
+        return rssKib() - jvm / 1024;
+    }
+
+    /**
+     * Runs the garbage collector and gives the reference handler time to run the cleaners of direct
+     * buffers, which DJL uses to move data in and out of native arrays.
+     */
+    public static void settleJvm() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Resident set size of this process in KiB, from /proc/self/status. */
+    public static long rssKib() {
+        try {
+            for (String line :
+                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,71 @@
+package org.metricopt.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.Test;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.tasks.TaskSampler;
+import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.testing.Fixtures;
+import org.metricopt.common.unroll.Trajectory;
+import scala.reflect.ClassTag$;
+
+class KryoCodecsTest {
+    private final SerializerInstance kryo =
+            new KryoSerializer(SparkTestBase.testConf("local[1]", "kryo")).newInstance();
+
+    private <T> T roundTrip(T value, Class<T> type) {
+        ByteBuffer bytes = kryo.serialize(value, ClassTag$.MODULE$.apply(type));
+        return kryo.deserialize(bytes, ClassTag$.MODULE$.apply(type));
+    }
+
+    @Test
+    void taskSpecRoundTripsFieldForField() {
+        MetricOptConfig config = Fixtures.smallConfig();
+        TaskSampler sampler = new TaskSampler(config);
+        for (int i = 0; i < 20; i++) {
+            TaskSpec spec = sampler.sample(TaskSampler.META_TRAIN, 3, i);
+            TaskSpec back = roundTrip(spec, TaskSpec.class);
+            assertThat(back).usingRecursiveComparison().isEqualTo(spec);
+        }
+    }
+
+    @Test
+    void trajectoryRoundTripsBitForBit() {
+        Trajectory t =
+                new Trajectory(
+                        "s/1/2",
+                        2,
+                        "fam",
+                        "ce-adam",
+                        Trajectory.OK,
+                        "",
+                        2,
+                        new float[] {1f, -0f, Float.MIN_VALUE, 3.5f},
+                        new float[] {0.5f, 0.25f},
+                        new int[] {0, 1},
+                        new double[] {0.1, Double.NaN},
+                        0.3,
+                        0.2,
+                        123L);
+        Trajectory back = roundTrip(t, Trajectory.class);
+        assertThat(back).usingRecursiveComparison().ignoringFields("observedMetrics").isEqualTo(t);
+        assertThat(back.observedMetrics()[0]).isEqualTo(0.1);
+        assertThat(back.observedMetrics()[1]).isNaN();
+        assertThat(Float.floatToRawIntBits(back.phis()[1])).isEqualTo(Float.floatToRawIntBits(-0f));
+    }
+
+    @Test
+    void unregisteredTypesAreRefused() {
+        assertThatThrownBy(
+                        () ->
+                                roundTrip(
+                                        new java.util.concurrent.atomic.LongAdder(),
+                                        java.util.concurrent.atomic.LongAdder.class))
+                .hasMessageContaining("not registered");
+    }
+}
