@@ -78,14 +78,17 @@ public final class ConfigLoader {
     public static MetricOptConfig fromConfig(Config user) {
         Config defaults = defaults();
         Config merged;
+        Config userResolved;
         try {
             merged = user.withFallback(defaults).resolve();
+            // Substitutions in the user's keys may point at defaults, so resolve against both.
+            userResolved = user.resolveWith(merged);
         } catch (ConfigException e) {
             throw new MetricOptException(
                     ErrorClass.INVALID_CONFIG,
                     "configuration does not resolve: " + oneLine(e.getMessage()));
         }
-        checkKeys(user.resolve(), defaults);
+        checkKeys(userResolved, defaults);
         return build(merged);
     }
 
@@ -137,19 +140,34 @@ public final class ConfigLoader {
             if (key.startsWith(FAMILIES + ".")) {
                 String rest = key.substring(FAMILIES.length() + 1);
                 int dot = rest.indexOf('.');
-                String sub = dot < 0 ? rest : rest.substring(dot + 1);
-                if (dot > 0 && familyDefaults.hasPathOrNull(sub)) {
+                if (dot < 0) {
+                    // A family that is not an object; buildTasks names the expected type.
                     continue;
                 }
-                throw unknownKey(key, FAMILIES + ".<family>." + sub, known);
+                String sub = rest.substring(dot + 1);
+                if (familyDefaults.hasPathOrNull(sub)) {
+                    continue;
+                }
+                String placeholder = FAMILIES + ".<family>.";
+                String hint = unknownKeyHint(placeholder + sub, known);
+                // Suggest the key inside the user's own family block, ready to copy.
+                throw unknownKey(
+                        key,
+                        hint.replace(placeholder, FAMILIES + "." + rest.substring(0, dot) + "."));
             }
             if (!defaults.hasPathOrNull(key)) {
-                throw unknownKey(key, key, known);
+                throw unknownKey(key, unknownKeyHint(key, known));
             }
         }
     }
 
-    private static MetricOptException unknownKey(String key, String probe, List<String> known) {
+    private static MetricOptException unknownKey(String key, String hint) {
+        return new MetricOptException(
+                ErrorClass.INVALID_CONFIG, "config key " + key + " is unknown" + hint);
+    }
+
+    /** "; did you mean K?" for the closest known key K, or a pointer to the defaults file. */
+    private static String unknownKeyHint(String probe, List<String> known) {
         LevenshteinDistance lev = LevenshteinDistance.getDefaultInstance();
         String best = null;
         int bestD = Integer.MAX_VALUE;
@@ -160,12 +178,9 @@ public final class ConfigLoader {
                 best = k;
             }
         }
-        String hint =
-                best != null && bestD <= Math.max(3, probe.length() / 3)
-                        ? "; did you mean " + best + "?"
-                        : "; see conf/defaults.conf for the keys";
-        return new MetricOptException(
-                ErrorClass.INVALID_CONFIG, "config key " + key + " is unknown" + hint);
+        return best != null && bestD <= Math.max(3, probe.length() / 3)
+                ? "; did you mean " + best + "?"
+                : "; see conf/defaults.conf for the keys";
     }
 
     private static MetricOptConfig build(Config c) {
@@ -201,7 +216,7 @@ public final class ConfigLoader {
                         p.intIn("batch-size", 1, 65536),
                         p.doubleIn("learning-rate", 0.0, 10.0, true));
 
-        TaskDistributionConfig tasks = buildTasks(s.child("tasks"), c);
+        TaskDistributionConfig tasks = buildTasks(s.child("tasks"));
 
         Settings i = s.child("inner");
         InnerLoopConfig inner =
@@ -235,12 +250,12 @@ public final class ConfigLoader {
                 seed, data, network, pretrain, tasks, inner, spark, finetuneTasks, json);
     }
 
-    private static TaskDistributionConfig buildTasks(Settings t, Config c) {
+    private static TaskDistributionConfig buildTasks(Settings t) {
         int trainSize = t.intIn("train-size", 2, 1_000_000);
         int valSize = t.intIn("val-size", 2, 1_000_000);
         int testSize = t.intIn("test-size", 2, 1_000_000);
-        Config fam = c.getConfig(FAMILIES);
-        Config famDefaults = c.getConfig(FAMILY_DEFAULTS);
+        Config fam = t.child("families").raw();
+        Config famDefaults = t.child("family-defaults").raw();
         SortedMap<String, FamilyConfig> families = new TreeMap<>();
         for (String name : new TreeSet<>(fam.root().keySet())) {
             ConfigValue v = fam.root().get(name);
@@ -248,9 +263,22 @@ public final class ConfigLoader {
                 throw Settings.invalid(FAMILIES + "." + name, v, "an object of family settings");
             }
             Config merged = fam.getConfig(quote(name)).withFallback(famDefaults);
-            families.put(name, buildFamily(name, new Settings(merged, FAMILIES + "." + name)));
+            FamilyConfig family = buildFamily(name, new Settings(merged, FAMILIES + "." + name));
+            int evalSize = Math.min(valSize, testSize);
+            if (FamilyConfig.ONE_VS_REST.equals(family.kind())
+                    && family.minEvalPositives() >= evalSize) {
+                throw Settings.invalid(
+                        FAMILIES + "." + name + ".min-eval-positives",
+                        family.minEvalPositives(),
+                        "less than tasks.val-size = "
+                                + valSize
+                                + " and tasks.test-size = "
+                                + testSize
+                                + ", so that validation and test sets also hold a negative");
+            }
+            families.put(name, family);
         }
-        Config mixtureConfig = c.getConfig(MIXTURE);
+        Config mixtureConfig = t.child("mixture").raw();
         SortedMap<String, Double> mixture = new TreeMap<>();
         for (String name : new TreeSet<>(mixtureConfig.root().keySet())) {
             double w = new Settings(mixtureConfig, MIXTURE).doubleIn(quote(name), 0.0, 1e9, false);

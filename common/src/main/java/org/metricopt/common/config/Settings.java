@@ -22,7 +22,13 @@ public final class Settings {
     }
 
     public Settings child(String key) {
-        return new Settings(config.getConfig(key), prefix + key);
+        Config sub;
+        try {
+            sub = config.getConfig(key);
+        } catch (ConfigException e) {
+            throw invalid(full(key), rawValue(key), "an object of settings");
+        }
+        return new Settings(sub, prefix + key);
     }
 
     public Config raw() {

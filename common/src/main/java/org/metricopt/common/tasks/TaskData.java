@@ -27,15 +27,23 @@ public final class TaskData {
     private final int[] valY;
     private final float[] testX;
     private final int[] testY;
+    private final int[][] sourceIndices;
 
     private TaskData(
-            float[] trainX, int[] trainY, float[] valX, int[] valY, float[] testX, int[] testY) {
+            float[] trainX,
+            int[] trainY,
+            float[] valX,
+            int[] valY,
+            float[] testX,
+            int[] testY,
+            int[][] sourceIndices) {
         this.trainX = trainX;
         this.trainY = trainY;
         this.valX = valX;
         this.valY = valY;
         this.testX = testX;
         this.testY = testY;
+        this.sourceIndices = sourceIndices;
     }
 
     public float[] trainX() {
@@ -60,6 +68,22 @@ public final class TaskData {
 
     public int[] testY() {
         return testY;
+    }
+
+    /**
+     * The dataset image behind each example, in example order: training and validation examples
+     * index the training images, test examples the t10k images. For tests of the data split.
+     */
+    int[] trainIndices() {
+        return sourceIndices[0];
+    }
+
+    int[] valIndices() {
+        return sourceIndices[1];
+    }
+
+    int[] testIndices() {
+        return sourceIndices[2];
     }
 
     /**
@@ -94,45 +118,39 @@ public final class TaskData {
                             (int) Math.round(spec.positiveFraction() * spec.trainSize()),
                             1,
                             spec.trainSize() - 1);
+            // Evaluation sets keep their size and at least one negative, like the training set.
             int nPosVal =
-                    Math.max(
-                            spec.minEvalPositives(),
-                            (int) Math.round(spec.positiveFraction() * spec.valSize()));
+                    clamp(
+                            Math.max(
+                                    spec.minEvalPositives(),
+                                    (int) Math.round(spec.positiveFraction() * spec.valSize())),
+                            1,
+                            spec.valSize() - 1);
             int nPosTest =
-                    Math.max(
-                            spec.minEvalPositives(),
-                            (int) Math.round(spec.positiveFraction() * spec.testSize()));
+                    clamp(
+                            Math.max(
+                                    spec.minEvalPositives(),
+                                    (int) Math.round(spec.positiveFraction() * spec.testSize())),
+                            1,
+                            spec.testSize() - 1);
             int[] cursor = new int[10];
             train = drawBinary(rng, poolPerm, cursor, c, nPos, spec.trainSize() - nPos);
-            val =
-                    drawBinary(
-                            rng,
-                            poolPerm,
-                            cursor,
-                            c,
-                            nPosVal,
-                            Math.max(1, spec.valSize() - nPosVal));
+            val = drawBinary(rng, poolPerm, cursor, c, nPosVal, spec.valSize() - nPosVal);
             int[] testCursor = new int[10];
-            test =
-                    drawBinary(
-                            rng,
-                            testPerm,
-                            testCursor,
-                            c,
-                            nPosTest,
-                            Math.max(1, spec.testSize() - nPosTest));
+            test = drawBinary(rng, testPerm, testCursor, c, nPosTest, spec.testSize() - nPosTest);
         } else {
             int[] cursor = new int[10];
             int[] classes = spec.classes();
-            train =
-                    drawMulticlass(
-                            poolPerm,
-                            cursor,
-                            classes,
-                            counts(spec.classWeights(), spec.trainSize()));
             double[] uniform = new double[classes.length];
             java.util.Arrays.fill(uniform, 1.0 / classes.length);
-            val = drawMulticlass(poolPerm, cursor, classes, counts(uniform, spec.valSize()));
+            int[] valCounts = counts(uniform, spec.valSize());
+            int[] capacity = new int[classes.length];
+            for (int j = 0; j < classes.length; j++) {
+                capacity[j] = poolPerm.get(classes[j]).length - valCounts[j];
+            }
+            int[] trainCounts = capped(counts(spec.classWeights(), spec.trainSize()), capacity);
+            train = drawMulticlass(poolPerm, cursor, classes, trainCounts);
+            val = drawMulticlass(poolPerm, cursor, classes, valCounts);
             test = drawMulticlass(testPerm, new int[10], classes, counts(uniform, spec.testSize()));
             applyLabelNoise(
                     Keys.rng(spec.seed(), "label-noise"),
@@ -147,7 +165,8 @@ public final class TaskData {
                 shift.apply(ds.trainPixels(), val[0], 1),
                 val[1],
                 shift.apply(ds.testPixels(), test[0], 2),
-                test[1]);
+                test[1],
+                new int[][] {train[0], val[0], test[0]});
     }
 
     private static int clamp(int v, int lo, int hi) {
@@ -248,6 +267,40 @@ public final class TaskData {
             y2[i] = y[perm[i]];
         }
         return new int[][] {i2, y2};
+    }
+
+    /**
+     * Caps training counts at what each class has left after its validation examples, moving the
+     * excess to the classes with room (most frequent first). A very imbalanced task over few
+     * classes may otherwise ask for more images of its main class than the pool holds; it then
+     * comes out a little less imbalanced instead of failing.
+     */
+    static int[] capped(int[] counts, int[] capacity) {
+        int[] out = counts.clone();
+        int excess = 0;
+        for (int j = 0; j < out.length; j++) {
+            if (out[j] > capacity[j]) {
+                excess += out[j] - Math.max(0, capacity[j]);
+                out[j] = Math.max(0, capacity[j]);
+            }
+        }
+        while (excess > 0) {
+            int best = -1;
+            for (int j = 0; j < out.length; j++) {
+                if (out[j] < capacity[j] && (best < 0 || out[j] > out[best])) {
+                    best = j;
+                }
+            }
+            if (best < 0) {
+                throw new IllegalStateException(
+                        "the task pool has too few images for this task; reduce tasks.train-size"
+                                + " or tasks.val-size");
+            }
+            int add = Math.min(excess, capacity[best] - out[best]);
+            out[best] += add;
+            excess -= add;
+        }
+        return out;
     }
 
     /** Largest-remainder rounding of proportions to counts summing to n, at least 1 each. */
