@@ -149,4 +149,22 @@ final class KryoCodecs {
                     in.readLong());
         }
     }
+
+    /** Serializer of {@link EvalUnit}. */
+    static final class EvalUnitSerializer extends Serializer<EvalUnit> {
+        private final TaskSpecSerializer specs = new TaskSpecSerializer();
+
+        @Override
+        public void write(Kryo kryo, Output out, EvalUnit u) {
+            specs.write(kryo, out, u.spec());
+            out.writeString(u.method());
+            out.writeDouble(u.learningRate());
+        }
+
+        @Override
+        public EvalUnit read(Kryo kryo, Input in, Class<EvalUnit> type) {
+            TaskSpec spec = specs.read(kryo, in, TaskSpec.class);
+            return new EvalUnit(spec, in.readString(), in.readDouble());
+        }
+    }
 }

@@ -17,7 +17,10 @@ public final class MetricOptKryoRegistrator implements KryoRegistrator {
         kryo.register(TaskSpec[].class);
         kryo.register(Trajectory.class, new KryoCodecs.TrajectorySerializer());
         kryo.register(Trajectory[].class);
+        kryo.register(EvalUnit.class, new KryoCodecs.EvalUnitSerializer());
+        kryo.register(EvalUnit[].class);
         kryo.register(float[].class);
+        kryo.register(float[][].class);
         kryo.register(double[].class);
         kryo.register(int[].class);
         kryo.register(long[].class);

@@ -245,9 +245,54 @@ public final class ConfigLoader {
                         sp.intIn("djl-threads", 1, 1024));
 
         int finetuneTasks = s.child("finetune").intIn("tasks", 1, 1_000_000);
+
+        Settings v = s.child("value-function");
+        ValueFunctionConfig valueFunction =
+                new ValueFunctionConfig(
+                        v.intIn("hidden", 1, 4096),
+                        v.doubleIn("sigma0", 0.0, 100.0, true),
+                        v.doubleIn("rank-weight", 0.0, 1e6, false),
+                        v.doubleIn("rank-temperature", 0.0, 1e6, true),
+                        v.intIn("rank-pairs", 0, 1_000_000),
+                        v.intIn("adapt-steps", 0, 100_000),
+                        v.doubleIn("adapt-learning-rate", 0.0, 1e3, false),
+                        v.doubleIn("adapt-clip", 0.0, 1e9, true),
+                        v.doubleIn("reptile-step", 0.0, 1.0, true),
+                        v.doubleIn("lambda", 0.0, 1e6, false),
+                        v.doubleIn("min-std", 0.0, 1e3, true));
+
+        Settings mt = s.child("meta-train");
+        List<String> optimizers =
+                mt.stringList("optimizers", List.of(InnerLoopConfig.SGD, InnerLoopConfig.ADAM));
+        MetaTrainConfig metaTrain =
+                new MetaTrainConfig(
+                        mt.intIn("iterations", 0, 10_000_000),
+                        mt.intIn("tasks-per-iteration", 1, 1_000_000),
+                        optimizers,
+                        mt.intIn("checkpoint-every", 1, 10_000_000),
+                        mt.doubleIn("max-failed-fraction", 0.0, 1.0, false));
+
+        Settings ev = s.child("eval");
+        EvalConfig eval =
+                new EvalConfig(
+                        ev.intIn("tasks-per-family", 1, 1_000_000),
+                        ev.intIn("validation-tasks-per-family", 1, 1_000_000),
+                        ev.doubleList("lr-grid", 0.0, 1e6),
+                        ev.stringList("methods", EvalConfig.KNOWN_METHODS));
         String json = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
         return new MetricOptConfig(
-                seed, data, network, pretrain, tasks, inner, spark, finetuneTasks, json);
+                seed,
+                data,
+                network,
+                pretrain,
+                tasks,
+                inner,
+                spark,
+                finetuneTasks,
+                valueFunction,
+                metaTrain,
+                eval,
+                json);
     }
 
     private static TaskDistributionConfig buildTasks(Settings t) {

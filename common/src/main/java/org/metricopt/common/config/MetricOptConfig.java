@@ -19,5 +19,8 @@ public record MetricOptConfig(
         InnerLoopConfig inner,
         SparkSettings spark,
         int finetuneTasks,
+        ValueFunctionConfig valueFunction,
+        MetaTrainConfig metaTrain,
+        EvalConfig eval,
         String resolvedJson)
         implements Serializable {}

@@ -180,4 +180,46 @@ public final class Settings {
         }
         return out;
     }
+
+    /** A non-empty list of distinct strings, each one of {@code allowed}. */
+    public List<String> stringList(String key, List<String> allowed) {
+        String expected = "a non-empty list of distinct values from " + allowed;
+        List<String> list;
+        try {
+            list = config.getStringList(key);
+        } catch (ConfigException e) {
+            throw invalid(full(key), rawValue(key), expected);
+        }
+        if (list.isEmpty() || new java.util.HashSet<>(list).size() != list.size()) {
+            throw invalid(full(key), rawValue(key), expected);
+        }
+        for (String v : list) {
+            if (!allowed.contains(v)) {
+                throw invalid(full(key), rawValue(key), expected);
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    /** A non-empty list of numbers in (min, max]. */
+    public double[] doubleList(String key, double min, double max) {
+        String expected = "a non-empty list of numbers in (" + fmt(min) + ", " + fmt(max) + "]";
+        List<Double> list;
+        try {
+            list = config.getDoubleList(key);
+        } catch (ConfigException e) {
+            throw invalid(full(key), rawValue(key), expected);
+        }
+        if (list.isEmpty()) {
+            throw invalid(full(key), rawValue(key), expected);
+        }
+        double[] out = new double[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = list.get(i);
+            if (!(out[i] > min && out[i] <= max)) {
+                throw invalid(full(key), rawValue(key), expected);
+            }
+        }
+        return out;
+    }
 }

@@ -33,6 +33,11 @@ public final class TaskNetwork implements AutoCloseable {
     private final NDArray selectOthers;
     private final NDArray firstColumn;
     private final int adapterDim;
+    private final boolean apSurrogate;
+    private final float apTemperature;
+
+    /** Loss id of the smooth-AP surrogate (binary tasks only). */
+    public static final String AP_SURROGATE = "ap-surrogate";
 
     public TaskNetwork(
             NDManager parent, BaseNetwork net, Theta thetaValues, TaskSpec spec, TaskData data) {
@@ -43,6 +48,15 @@ public final class TaskNetwork implements AutoCloseable {
         this.trainY = data.trainY();
         this.binary = spec.isBinary();
         this.outputs = spec.numOutputs();
+        this.apSurrogate = AP_SURROGATE.equals(spec.loss());
+        if (apSurrogate && !binary) {
+            throw new IllegalArgumentException(
+                    "loss ap-surrogate needs a one-vs-rest task; task "
+                            + spec.id()
+                            + " is "
+                            + spec.kind());
+        }
+        this.apTemperature = 0.5f;
         Autograd.setRecording(false);
         this.trainPrefix = prefix(data.trainX());
         this.valPrefix = prefix(data.valX());
@@ -142,7 +156,8 @@ public final class TaskNetwork implements AutoCloseable {
             }
             NDArray z = out.reshape(b);
             NDArray target = step.create(y);
-            return Activation.softPlus(z).sub(z.mul(target)).mean();
+            NDArray bce = Activation.softPlus(z).sub(z.mul(target)).mean();
+            return apSurrogate ? bce.add(smoothApLoss(step, z, y)) : bce;
         }
         float[] oneHot = new float[b * outputs];
         for (int i = 0; i < b; i++) {
@@ -150,6 +165,37 @@ public final class TaskNetwork implements AutoCloseable {
         }
         NDArray target = step.create(oneHot, new Shape(b, outputs));
         return out.logSoftmax(1).mul(target).sum().div((float) b).neg();
+    }
+
+    /**
+     * 1 - Smooth-AP (Brown et al. 2020) on one minibatch: each example's rank among all and among
+     * the positives is replaced by a sum of sigmoids of score differences with temperature tau, and
+     * AP is the mean over positives of rank_pos / rank_all. Zero on a batch with no positive.
+     */
+    private NDArray smoothApLoss(NDManager step, NDArray z, float[] y) {
+        int b = y.length;
+        int positives = 0;
+        for (float v : y) {
+            positives += v > 0.5f ? 1 : 0;
+        }
+        if (positives == 0) {
+            return step.zeros(new Shape());
+        }
+        float[] offDiagonal = new float[b * b];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < b; j++) {
+                offDiagonal[i * b + j] = i == j ? 0f : 1f;
+            }
+        }
+        NDArray mask = step.create(offDiagonal, new Shape(b, b));
+        NDArray yRow = step.create(y, new Shape(1, b));
+        NDArray yCol = step.create(y, new Shape(b, 1));
+        NDArray diff = z.reshape(1, b).sub(z.reshape(b, 1)).div(apTemperature);
+        NDArray sig = Activation.sigmoid(diff).mul(mask);
+        NDArray rankAll = sig.sum(new int[] {1}).add(1f);
+        NDArray rankPos = sig.mul(yRow).sum(new int[] {1}).add(1f);
+        NDArray ap = rankPos.div(rankAll).mul(yCol.reshape(b)).sum().div((float) positives);
+        return ap.neg().add(1f);
     }
 
     /** Task outputs on the validation split at phi, row-major [n, numOutputs]. */

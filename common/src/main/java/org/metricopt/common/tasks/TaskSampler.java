@@ -53,7 +53,31 @@ public final class TaskSampler {
                     "task stream '" + stream + "' is unknown; allowed: " + STREAMS);
         }
         SplittableRandom rng = Keys.rng(seed, "task:" + stream, iteration, index);
-        FamilyConfig family = pickFamily(rng);
+        return build(rng, pickFamily(rng), stream, iteration, index);
+    }
+
+    /**
+     * The task at (stream, iteration, index) of one given family: evaluation samples the same
+     * number of tasks from every family instead of drawing families from the mixture.
+     */
+    public TaskSpec sampleFamily(String stream, String familyName, long iteration, int index) {
+        FamilyConfig family = tasks.families().get(familyName);
+        if (family == null || !STREAMS.contains(stream)) {
+            throw new IllegalArgumentException(
+                    "no task family '"
+                            + familyName
+                            + "' in stream '"
+                            + stream
+                            + "'; families: "
+                            + tasks.families().keySet());
+        }
+        SplittableRandom rng =
+                Keys.rng(seed, "task:" + stream + ":" + familyName, iteration, index);
+        return build(rng, family, stream, iteration, index);
+    }
+
+    private TaskSpec build(
+            SplittableRandom rng, FamilyConfig family, String stream, long iteration, int index) {
         int[] classes;
         double[] weights;
         double positiveFraction = 0.0;
@@ -73,7 +97,8 @@ public final class TaskSampler {
         double brightness = family.brightness().sample(rng);
         double noiseStd = family.noiseStd().sample(rng);
         double rotation = family.rotationDeg().sample(rng);
-        long taskSeed = Keys.derive(seed, "task-seed:" + stream, iteration, index);
+        long taskSeed =
+                Keys.derive(seed, "task-seed:" + stream + ":" + family.name(), iteration, index);
         return new TaskSpec(
                 stream,
                 iteration,

@@ -61,6 +61,39 @@ public record TaskSpec(
         return isBinary() ? 1 : classes.length;
     }
 
+    /** The same task finetuned on another surrogate loss. */
+    public TaskSpec withLoss(String newLoss) {
+        return new TaskSpec(
+                stream,
+                iteration,
+                index,
+                seed,
+                family,
+                kind,
+                metric,
+                newLoss,
+                classes,
+                positiveFraction,
+                minEvalPositives,
+                labelNoise,
+                classWeights,
+                contrast,
+                brightness,
+                noiseStd,
+                rotationDeg,
+                trainSize,
+                valSize,
+                testSize,
+                metaTestPool,
+                steps,
+                observationSteps,
+                batchSize,
+                optimizer,
+                learningRate,
+                momentum,
+                phiInitStd);
+    }
+
     /** The same task with another inner-loop optimizer and learning rate (for baselines). */
     public TaskSpec withOptimizer(String newOptimizer, double newLearningRate) {
         return new TaskSpec(

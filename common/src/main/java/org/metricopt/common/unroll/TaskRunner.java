@@ -40,6 +40,14 @@ public final class TaskRunner {
         return TaskData.materialise(spec, dataset, poolIndices, metaTestPoolFraction);
     }
 
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not release an update rule", e);
+        }
+    }
+
     /** Finetunes with the task's own optimizer (the CE+SGD or CE+Adam baseline). */
     public Trajectory runBaseline(TaskSpec spec) {
         return run(
@@ -60,6 +68,10 @@ public final class TaskRunner {
             TaskData data = data(spec);
             try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {
                 return InnerLoop.run(spec, data, net, metric, rule, method);
+            } finally {
+                if (rule instanceof AutoCloseable closeable) {
+                    closeQuietly(closeable);
+                }
             }
         } catch (RuntimeException e) {
             String why =

@@ -32,6 +32,21 @@ public final class CommonOptions {
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
+    /** The command as a user would retype it, for reports. */
+    String commandLine(String command) {
+        StringBuilder sb = new StringBuilder("deploy/bin/metricopt ").append(command);
+        if (conf != null) {
+            sb.append(" --conf ").append(conf);
+        }
+        for (String o : overrides) {
+            sb.append(" --set ").append(o);
+        }
+        if (runDir != null) {
+            sb.append(" --run-dir ").append(runDir);
+        }
+        return sb.toString();
+    }
+
     MetricOptConfig load() {
         return ConfigLoader.load(conf, overrides);
     }

@@ -12,6 +12,8 @@ import org.metricopt.driver.FinetuneJob;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.driver.ThetaStore;
+import org.metricopt.driver.meta.MetaTestJob;
+import org.metricopt.driver.meta.MetaTrainJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,7 +29,13 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         versionProvider = MetricOptMain.Version.class,
         description = "Meta-learning to optimise black-box metrics (MetricOpt) on Apache Spark.",
-        subcommands = {MetricOptMain.Pretrain.class, MetricOptMain.Finetune.class})
+        subcommands = {
+            MetricOptMain.Pretrain.class,
+            MetricOptMain.Finetune.class,
+            MetricOptMain.MetaTrain.class,
+            MetricOptMain.MetaTest.class,
+            MetricOptMain.Run.class
+        })
 public final class MetricOptMain implements Callable<Integer> {
     static final PrintStream OUT = System.out;
 
@@ -110,6 +118,41 @@ public final class MetricOptMain implements Callable<Integer> {
         }
     }
 
+    /** A command body that runs with a Spark session and a run directory. */
+    interface SparkBody {
+        void run(SparkSession spark, MetricOptConfig config, RunDirectory runDir);
+    }
+
+    /**
+     * Creates the session and run directory, writes run.json the first time, runs the body and
+     * stops Spark.
+     */
+    static int withSpark(CommonOptions options, String command, SparkBody body) {
+        MetricOptConfig config = options.load();
+        SparkSession spark = SparkSessions.create(config);
+        try {
+            org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+            RunDirectory runDir = new RunDirectory(conf, options.runDir(command));
+            if (!HadoopFiles.exists(conf, runDir.path(RunDirectory.RUN_JSON))) {
+                runDir.writeRunJson(
+                        command,
+                        config,
+                        Map.of(
+                                "spark_version", spark.version(),
+                                "spark_master", spark.sparkContext().master(),
+                                "config_fingerprint",
+                                        org.metricopt.driver.meta.ConfigFingerprint.of(config),
+                                "theta_dir", ThetaStore.directory(conf, config),
+                                "command_line", options.commandLine(command)));
+            }
+            OUT.println("run directory: " + runDir.uri());
+            body.run(spark, config, runDir);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
     @Command(
             name = "finetune",
             description =
@@ -119,29 +162,69 @@ public final class MetricOptMain implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            MetricOptConfig config = options.load();
-            SparkSession spark = SparkSessions.create(config);
-            try {
-                RunDirectory runDir =
-                        new RunDirectory(
-                                spark.sparkContext().hadoopConfiguration(),
-                                options.runDir("finetune"));
-                runDir.writeRunJson(
-                        "finetune",
-                        config,
-                        Map.of(
-                                "spark_version", spark.version(),
-                                "spark_master", spark.sparkContext().master(),
-                                "theta_dir",
-                                        ThetaStore.directory(
-                                                spark.sparkContext().hadoopConfiguration(),
-                                                config)));
-                OUT.println("run directory: " + runDir.uri());
-                FinetuneJob.run(spark, config, runDir, OUT);
-                return 0;
-            } finally {
-                spark.stop();
-            }
+            return withSpark(
+                    options,
+                    "finetune",
+                    (spark, config, runDir) -> FinetuneJob.run(spark, config, runDir, OUT));
+        }
+    }
+
+    @Command(
+            name = "meta-train",
+            description = "Meta-train the value function with Reptile (MetricOpt SGD/Adam).")
+    static final class MetaTrain implements Callable<Integer> {
+        @Mixin CommonOptions options;
+
+        @CommandLine.Option(
+                names = "--resume",
+                description = "Continue from the last complete checkpoint.")
+        boolean resume;
+
+        @Override
+        public Integer call() {
+            return withSpark(
+                    options,
+                    "meta-train",
+                    (spark, config, runDir) ->
+                            MetaTrainJob.run(spark, config, runDir, resume, OUT));
+        }
+    }
+
+    @Command(
+            name = "meta-test",
+            description =
+                    "Evaluate every method on held-out tasks and write eval/ (needs a meta-trained run).")
+    static final class MetaTest implements Callable<Integer> {
+        @Mixin CommonOptions options;
+
+        @Override
+        public Integer call() {
+            return withSpark(
+                    options,
+                    "meta-test",
+                    (spark, config, runDir) ->
+                            MetaTestJob.run(
+                                    spark, config, runDir, options.commandLine("meta-test"), OUT));
+        }
+    }
+
+    @Command(
+            name = "run",
+            description =
+                    "pretrain (if needed) -> meta-train -> meta-test. On an existing run directory it"
+                            + " resumes where the run stopped; it never starts a run over.")
+    static final class Run implements Callable<Integer> {
+        @Mixin CommonOptions options;
+
+        @Override
+        public Integer call() {
+            return withSpark(
+                    options,
+                    "run",
+                    (spark, config, runDir) -> {
+                        MetaTrainJob.run(spark, config, runDir, true, OUT);
+                        MetaTestJob.run(spark, config, runDir, options.commandLine("run"), OUT);
+                    });
         }
     }
 

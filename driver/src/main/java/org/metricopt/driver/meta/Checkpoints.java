@@ -1,0 +1,188 @@
+package org.metricopt.driver.meta;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.HadoopFiles;
+
+/**
+ * Checkpoints of the meta-state under {@code <run>/checkpoints/iter-NNNNNN/} on any Hadoop file
+ * system. {@code state.bin} is written atomically first; then {@code _COMPLETE}, holding the
+ * SHA-256 of state.bin, marks the checkpoint as valid. A checkpoint without its marker, or whose
+ * bytes do not match it, is ignored on resume, so a driver killed mid-write loses nothing.
+ *
+ * <p>state.bin format, version 1: magic "MOPT", int version, UTF fingerprint, long iteration, int
+ * n, n x (UTF name, int length, floats), int m, m x (UTF name, long value).
+ */
+public final class Checkpoints {
+    public static final int FORMAT_VERSION = 1;
+    public static final String STATE = "state.bin";
+    public static final String COMPLETE = "_COMPLETE";
+    private static final int MAGIC = 0x4d4f5054;
+    private static final int MAX_ARRAY = 1 << 28;
+
+    private Checkpoints() {}
+
+    public static String directory(String runDir, long iteration) {
+        return String.format("%s/checkpoints/iter-%06d", runDir, iteration);
+    }
+
+    /** Writes the state as the checkpoint of {@code state.iteration()}; returns its directory. */
+    public static String write(Configuration conf, String runDir, MetaState state) {
+        String dir = directory(runDir, state.iteration());
+        byte[] bytes = encode(state);
+        HadoopFiles.writeAtomically(conf, dir + "/" + STATE, bytes);
+        HadoopFiles.writeAtomically(conf, dir + "/" + COMPLETE, sha256(bytes) + "\n");
+        return dir;
+    }
+
+    /** The newest complete and valid checkpoint, if any. */
+    public static Optional<MetaState> latest(Configuration conf, String runDir) {
+        Path root = new Path(runDir + "/checkpoints");
+        FileSystem fs = HadoopFiles.fs(conf, runDir);
+        FileStatus[] dirs;
+        try {
+            if (!fs.exists(root)) {
+                return Optional.empty();
+            }
+            dirs = fs.listStatus(root);
+        } catch (IOException e) {
+            throw HadoopFiles.ioFailure("cannot list " + root, e);
+        }
+        java.util.Arrays.sort(
+                dirs, (a, b) -> b.getPath().getName().compareTo(a.getPath().getName()));
+        for (FileStatus d : dirs) {
+            String name = d.getPath().getName();
+            if (!d.isDirectory() || !name.matches("iter-\\d{6,}")) {
+                continue;
+            }
+            String dir = d.getPath().toString();
+            if (!HadoopFiles.exists(conf, dir + "/" + COMPLETE)) {
+                continue;
+            }
+            return Optional.of(read(conf, dir));
+        }
+        return Optional.empty();
+    }
+
+    /** Reads and verifies one checkpoint directory. */
+    public static MetaState read(Configuration conf, String dir) {
+        String marker = HadoopFiles.readString(conf, dir + "/" + COMPLETE).trim();
+        byte[] bytes = HadoopFiles.read(conf, dir + "/" + STATE);
+        if (!sha256(bytes).equals(marker)) {
+            throw corrupt(dir + "/" + STATE, "does not match the checksum in " + COMPLETE);
+        }
+        return decode(bytes, dir + "/" + STATE);
+    }
+
+    public static byte[] encode(MetaState s) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(FORMAT_VERSION);
+            out.writeUTF(s.configFingerprint());
+            out.writeLong(s.iteration());
+            out.writeInt(s.arrays().size());
+            for (var e : s.arrays().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().length);
+                for (float v : e.getValue()) {
+                    out.writeFloat(v);
+                }
+            }
+            out.writeInt(s.counters().size());
+            for (var e : s.counters().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory write failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Decodes state bytes; any malformed input gives a one-line INVALID_CHECKPOINT error. */
+    public static MetaState decode(byte[] bytes, String source) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            if (in.readInt() != MAGIC) {
+                throw corrupt(source, "is not a MetricOpt checkpoint (bad magic number)");
+            }
+            int version = in.readInt();
+            if (version != FORMAT_VERSION) {
+                throw corrupt(
+                        source,
+                        "has format version "
+                                + version
+                                + "; this build reads version "
+                                + FORMAT_VERSION);
+            }
+            String fingerprint = in.readUTF();
+            long iteration = in.readLong();
+            int n = in.readInt();
+            if (n < 0 || n > 1024) {
+                throw corrupt(source, "claims " + n + " arrays");
+            }
+            TreeMap<String, float[]> arrays = new TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                int len = in.readInt();
+                if (len < 0 || len > MAX_ARRAY || (long) len * 4 > in.available()) {
+                    throw corrupt(source, "array " + name + " claims " + len + " values");
+                }
+                float[] a = new float[len];
+                for (int k = 0; k < len; k++) {
+                    a[k] = in.readFloat();
+                }
+                arrays.put(name, a);
+            }
+            int m = in.readInt();
+            if (m < 0 || m > 1024) {
+                throw corrupt(source, "claims " + m + " counters");
+            }
+            TreeMap<String, Long> counters = new TreeMap<>();
+            for (int i = 0; i < m; i++) {
+                counters.put(in.readUTF(), in.readLong());
+            }
+            if (in.available() > 0) {
+                throw corrupt(source, "has " + in.available() + " unexpected trailing bytes");
+            }
+            return new MetaState(iteration, fingerprint, arrays, counters);
+        } catch (EOFException e) {
+            throw corrupt(source, "is truncated");
+        } catch (IOException e) {
+            throw corrupt(source, "cannot be decoded: " + e.getMessage());
+        }
+    }
+
+    private static MetricOptException corrupt(String source, String what) {
+        return new MetricOptException(
+                ErrorClass.INVALID_CHECKPOINT, "checkpoint " + source + " " + what);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

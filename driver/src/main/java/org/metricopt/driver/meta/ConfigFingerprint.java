@@ -1,0 +1,31 @@
+package org.metricopt.driver.meta;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import java.nio.charset.StandardCharsets;
+import org.metricopt.common.config.MetricOptConfig;
+
+/**
+ * A fingerprint of the settings that determine meta-training results. Settings that only change how
+ * or how long a run is executed (Spark, the number of iterations, checkpoint spacing, evaluation,
+ * finetune) are left out, so a run may be extended or moved to another cluster and still resume.
+ */
+public final class ConfigFingerprint {
+    private ConfigFingerprint() {}
+
+    public static String of(MetricOptConfig config) {
+        Config c =
+                ConfigFactory.parseString(config.resolvedJson())
+                        .withoutPath("spark")
+                        .withoutPath("eval")
+                        .withoutPath("finetune")
+                        .withoutPath("meta-train.iterations")
+                        .withoutPath("meta-train.checkpoint-every")
+                        .withoutPath("meta-train.max-failed-fraction")
+                        .withoutPath("pretrain.path")
+                        .withoutPath("data.root");
+        String canonical = c.root().render(ConfigRenderOptions.concise());
+        return Checkpoints.sha256(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+}

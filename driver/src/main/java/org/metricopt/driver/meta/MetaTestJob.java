@@ -1,0 +1,320 @@
+package org.metricopt.driver.meta;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.metricopt.common.config.FamilyConfig;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.nets.EngineSetup;
+import org.metricopt.common.tasks.TaskSampler;
+import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.Trajectory;
+import org.metricopt.common.valuefn.InputScaler;
+import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.driver.RunDirectory;
+import org.metricopt.driver.SparkSessions;
+import org.metricopt.driver.ThetaStore;
+import org.metricopt.driver.eval.EvalRecord;
+import org.metricopt.driver.eval.EvalReport;
+import org.metricopt.executor.EvalPartition;
+import org.metricopt.executor.EvalUnit;
+import org.metricopt.executor.ExecutorContext;
+
+/**
+ * Meta-test (DESIGN.md section 3): held-out tasks of every family, finetuned by every method. Each
+ * method first gets the same tuning budget: its learning rate is chosen from {@code eval.lr-grid}
+ * by the mean final validation metric on separate validation tasks (never on the test split).
+ * Reported numbers are the task metric on the test split (t10k) after T steps.
+ */
+public final class MetaTestJob {
+    private MetaTestJob() {}
+
+    public static EvalReport.Summary run(
+            SparkSession spark,
+            MetricOptConfig config,
+            RunDirectory runDir,
+            String command,
+            PrintStream out) {
+        MetaState state =
+                Checkpoints.latest(runDir.hadoopConf(), runDir.uri())
+                        .orElseThrow(
+                                () ->
+                                        new MetricOptException(
+                                                ErrorClass.INVALID_ARGUMENT,
+                                                "run directory "
+                                                        + runDir.uri()
+                                                        + " has no complete checkpoint; run meta-train first"));
+        if (!state.has(MetaState.SCALER_MEAN)) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_CHECKPOINT,
+                    "the checkpoint of "
+                            + runDir.uri()
+                            + " has no value function yet (0 iterations)");
+        }
+        String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
+        ExecutorContext ctx =
+                ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        float[][] vf = {
+            state.array(MetaState.VALUE_WEIGHTS),
+            state.array(MetaState.SCALER_MEAN),
+            state.array(MetaState.SCALER_STD)
+        };
+        Broadcast<float[][]> broadcast = jsc.broadcast(vf);
+        try {
+            TaskSampler sampler = new TaskSampler(config);
+            List<String> families = new ArrayList<>(config.tasks().mixture().keySet());
+
+            // 1. Equal tuning budget: every method tries every lr multiplier on validation tasks.
+            List<EvalUnit> tuning = new ArrayList<>();
+            for (String family : families) {
+                for (int i = 0; i < config.eval().validationTasksPerFamily(); i++) {
+                    TaskSpec spec = sampler.sampleFamily(TaskSampler.VALIDATION, family, 0, i);
+                    for (String method : methods(config, family)) {
+                        for (double g : config.eval().lrGrid()) {
+                            tuning.add(new EvalUnit(spec, method, g * baseLr(config, method)));
+                        }
+                    }
+                }
+            }
+            out.printf(
+                    "meta-test: choosing learning rates on %d validation unrolls%n", tuning.size());
+            List<Trajectory> tuned =
+                    runUnits(
+                            spark,
+                            ctx,
+                            config,
+                            broadcast,
+                            tuning,
+                            "metricopt-meta-test-lr-selection");
+            Map<String, Double> chosen = chooseLearningRates(tuning, tuned);
+
+            // 2. Held-out tasks with the chosen learning rates.
+            List<EvalUnit> units = new ArrayList<>();
+            for (String family : families) {
+                for (int i = 0; i < config.eval().tasksPerFamily(); i++) {
+                    TaskSpec spec = sampler.sampleFamily(TaskSampler.META_TEST, family, 0, i);
+                    for (String method : methods(config, family)) {
+                        units.add(new EvalUnit(spec, method, chosen.get(family + "|" + method)));
+                    }
+                }
+            }
+            out.printf(
+                    "meta-test: %d held-out unrolls (%d tasks per family)%n",
+                    units.size(), config.eval().tasksPerFamily());
+            List<Trajectory> results =
+                    runUnits(spark, ctx, config, broadcast, units, "metricopt-meta-test");
+
+            List<EvalRecord> records = new ArrayList<>();
+            for (int i = 0; i < units.size(); i++) {
+                EvalUnit u = units.get(i);
+                Trajectory t = results.get(i);
+                records.add(
+                        new EvalRecord(
+                                u.spec().family(),
+                                u.spec().metric(),
+                                u.spec().id(),
+                                u.method(),
+                                t.status(),
+                                t.failure(),
+                                u.learningRate(),
+                                t.testMetricInitial(),
+                                t.testMetricFinal(),
+                                t.observedSteps(),
+                                t.observedMetrics()));
+            }
+            double spearman = heldOutSpearman(config, state, units, results);
+            writeResults(spark, runDir, records);
+            EvalReport.Summary summary =
+                    EvalReport.write(
+                            runDir.hadoopConf(), runDir.path("eval"), records, spearman, command);
+            out.println();
+            out.print(EvalReport.toConsoleTable(summary));
+            out.printf(
+                    Locale.ROOT,
+                    "value function on held-out trajectories: Spearman %.3f%n",
+                    spearman);
+            out.println("report: " + runDir.path("eval/report.md"));
+            return summary;
+        } finally {
+            broadcast.destroy();
+        }
+    }
+
+    static List<String> methods(MetricOptConfig config, String family) {
+        boolean binary =
+                FamilyConfig.ONE_VS_REST.equals(config.tasks().families().get(family).kind());
+        List<String> out = new ArrayList<>();
+        for (String m : config.eval().methods()) {
+            if (!"ap-surrogate".equals(m) || binary) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    static double baseLr(MetricOptConfig config, String method) {
+        return "sgd".equals(EvalUnit.baseOptimizer(method))
+                ? config.inner().sgdLearningRate()
+                : config.inner().adamLearningRate();
+    }
+
+    static List<Trajectory> runUnits(
+            SparkSession spark,
+            ExecutorContext ctx,
+            MetricOptConfig config,
+            Broadcast<float[][]> vf,
+            List<EvalUnit> units,
+            String group) {
+        EngineSetup.configure(config.spark().djlThreads());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobGroup(group, group + ": " + units.size() + " unrolls", true);
+        try {
+            int partitions =
+                    Math.max(
+                            1,
+                            Math.min(units.size(), 4 * spark.sparkContext().defaultParallelism()));
+            if (config.spark().partitions() > 0) {
+                partitions = Math.min(units.size(), config.spark().partitions());
+            }
+            return jsc.parallelize(units, partitions)
+                    .mapPartitions(new EvalPartition(ctx, config.valueFunction(), vf))
+                    .collect();
+        } finally {
+            jsc.clearJobGroup();
+        }
+    }
+
+    /** Per (family, method): the learning rate with the lowest mean final validation metric. */
+    static Map<String, Double> chooseLearningRates(List<EvalUnit> units, List<Trajectory> results) {
+        Map<String, Map<Double, double[]>> sums = new LinkedHashMap<>();
+        for (int i = 0; i < units.size(); i++) {
+            EvalUnit u = units.get(i);
+            Trajectory t = results.get(i);
+            double v = t.ok() ? t.observedMetrics()[t.observedMetrics().length - 1] : Double.NaN;
+            double[] acc =
+                    sums.computeIfAbsent(
+                                    u.spec().family() + "|" + u.method(),
+                                    k -> new LinkedHashMap<>())
+                            .computeIfAbsent(u.learningRate(), k -> new double[2]);
+            if (Double.isFinite(v)) {
+                acc[0] += v;
+                acc[1]++;
+            } else {
+                acc[0] += 1e9;
+                acc[1]++;
+            }
+        }
+        Map<String, Double> chosen = new LinkedHashMap<>();
+        for (var e : sums.entrySet()) {
+            double best = Double.POSITIVE_INFINITY;
+            double bestLr = Double.NaN;
+            for (var lr : e.getValue().entrySet()) {
+                double mean = lr.getValue()[0] / lr.getValue()[1];
+                if (mean < best) {
+                    best = mean;
+                    bestLr = lr.getKey();
+                }
+            }
+            chosen.put(e.getKey(), bestLr);
+        }
+        return chosen;
+    }
+
+    /**
+     * How well the meta-learned value function (before any adaptation to the task) ranks the
+     * observed validation metrics of held-out trajectories: the mean over CE-finetuned held-out
+     * tasks of the Spearman correlation between f(phi_t) and M_t at the observation steps.
+     */
+    static double heldOutSpearman(
+            MetricOptConfig config,
+            MetaState state,
+            List<EvalUnit> units,
+            List<Trajectory> results) {
+        InputScaler scaler =
+                new InputScaler(
+                        state.array(MetaState.SCALER_MEAN), state.array(MetaState.SCALER_STD));
+        double sum = 0;
+        int n = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int i = 0; i < units.size(); i++) {
+                Trajectory t = results.get(i);
+                if (!t.ok() || !units.get(i).method().startsWith("ce-")) {
+                    continue;
+                }
+                try (ValueFunction f =
+                        new ValueFunction(
+                                m,
+                                t.adapterDim(),
+                                config.valueFunction().hidden(),
+                                scaler,
+                                state.array(MetaState.VALUE_WEIGHTS))) {
+                    double rho = MetaTrainJob.spearmanAtObservations(f.predict(t.phis()), t);
+                    if (Double.isFinite(rho)) {
+                        sum += rho;
+                        n++;
+                    }
+                }
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private static void writeResults(
+            SparkSession spark, RunDirectory runDir, List<EvalRecord> records) {
+        StructType schema =
+                new StructType()
+                        .add("family", DataTypes.StringType)
+                        .add("metric", DataTypes.StringType)
+                        .add("task_id", DataTypes.StringType)
+                        .add("method", DataTypes.StringType)
+                        .add("status", DataTypes.StringType)
+                        .add("failure", DataTypes.StringType)
+                        .add("learning_rate", DataTypes.DoubleType)
+                        .add("test_metric_step0", DataTypes.DoubleType)
+                        .add("test_metric", DataTypes.DoubleType)
+                        .add("observed_steps", DataTypes.createArrayType(DataTypes.IntegerType))
+                        .add(
+                                "observed_val_metrics",
+                                DataTypes.createArrayType(DataTypes.DoubleType));
+        List<Row> rows = new ArrayList<>();
+        for (EvalRecord r : records) {
+            Integer[] steps =
+                    java.util.Arrays.stream(r.observedSteps()).boxed().toArray(Integer[]::new);
+            Double[] vals =
+                    java.util.Arrays.stream(r.observedMetrics()).boxed().toArray(Double[]::new);
+            rows.add(
+                    RowFactory.create(
+                            r.family(),
+                            r.metric(),
+                            r.taskId(),
+                            r.method(),
+                            r.status(),
+                            r.failure(),
+                            r.learningRate(),
+                            r.testMetricInitial(),
+                            r.testMetricFinal(),
+                            steps,
+                            vals));
+        }
+        spark.createDataFrame(rows, schema)
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(runDir.path("eval/results.parquet"));
+    }
+}

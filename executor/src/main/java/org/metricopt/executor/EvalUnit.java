@@ -1,0 +1,18 @@
+package org.metricopt.executor;
+
+import java.io.Serializable;
+import org.metricopt.common.tasks.TaskSpec;
+
+/**
+ * One unroll of meta-test or of learning-rate selection: a task, a method id and the learning rate
+ * of the method's base optimizer.
+ *
+ * @param method ce-sgd, ce-adam, ap-surrogate, metricopt-sgd or metricopt-adam
+ */
+public record EvalUnit(TaskSpec spec, String method, double learningRate) implements Serializable {
+
+    /** The base optimizer of a method: adam for *-adam and ap-surrogate, else sgd. */
+    public static String baseOptimizer(String method) {
+        return method.endsWith("-sgd") ? "sgd" : "adam";
+    }
+}
