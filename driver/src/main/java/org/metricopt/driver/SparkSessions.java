@@ -17,6 +17,14 @@ public final class SparkSessions {
     private SparkSessions() {}
 
     public static SparkSession create(MetricOptConfig config) {
+        return create(config, true);
+    }
+
+    /**
+     * As {@link #create(MetricOptConfig)}; {@code strictKryo = false} is for read-only tools that
+     * only run Spark SQL's own jobs, whose internal types this project does not register.
+     */
+    public static SparkSession create(MetricOptConfig config, boolean strictKryo) {
         SparkConf conf = new SparkConf(true);
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.spark().master());
@@ -25,6 +33,9 @@ public final class SparkSessions {
             conf.setAppName(config.spark().appName());
         }
         applyDefaults(conf);
+        if (!strictKryo) {
+            conf.set("spark.kryo.registrationRequired", "false");
+        }
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
@@ -38,6 +49,9 @@ public final class SparkSessions {
         conf.setIfMissing("spark.driver.host", "127.0.0.1");
         conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         conf.setIfMissing("spark.sql.shuffle.partitions", "4");
+        // Listing a run's many Parquet directories is cheap; doing it on the driver keeps Spark's
+        // internal listing job (and its unregistered types) out of the Kryo path.
+        conf.setIfMissing("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000");
         return conf;
     }
 

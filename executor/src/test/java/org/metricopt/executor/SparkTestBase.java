@@ -23,7 +23,8 @@ public abstract class SparkTestBase {
                 .set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.sql.shuffle.partitions", "2");
+                .set("spark.sql.shuffle.partitions", "2")
+                .set("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000");
     }
 
     protected void withSpark(String master, Consumer<SparkSession> body) {

@@ -32,7 +32,7 @@ public final class OneMinusAucpr implements Metric {
     public double evaluate(Predictions p) {
         if (p.isBinary()) {
             double ap = ThresholdCounts.of(p, 1).averagePrecision();
-            return Double.isNaN(ap) ? 1.0 : 1.0 - ap;
+            return Double.isNaN(ap) ? 1.0 : complement(ap);
         }
         double sum = 0.0;
         int counted = 0;
@@ -43,7 +43,7 @@ public final class OneMinusAucpr implements Metric {
                 counted++;
             }
         }
-        return counted == 0 ? 1.0 : 1.0 - sum / counted;
+        return counted == 0 ? 1.0 : complement(sum / counted);
     }
 
     @Override
@@ -59,5 +59,10 @@ public final class OneMinusAucpr implements Metric {
     @Override
     public String toString() {
         return ID;
+    }
+
+    /** 1 - x clamped to [0, 1]: sums of ratios can exceed 1 by a rounding error. */
+    private static double complement(double x) {
+        return Math.max(0.0, Math.min(1.0, 1.0 - x));
     }
 }

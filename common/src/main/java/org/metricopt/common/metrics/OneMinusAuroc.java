@@ -30,7 +30,7 @@ public final class OneMinusAuroc implements Metric {
     public double evaluate(Predictions p) {
         if (p.isBinary()) {
             double auc = ThresholdCounts.of(p, 1).rocAuc();
-            return Double.isNaN(auc) ? 0.5 : 1.0 - auc;
+            return Double.isNaN(auc) ? 0.5 : complement(auc);
         }
         double sum = 0.0;
         int counted = 0;
@@ -41,7 +41,7 @@ public final class OneMinusAuroc implements Metric {
                 counted++;
             }
         }
-        return counted == 0 ? 0.5 : 1.0 - sum / counted;
+        return counted == 0 ? 0.5 : complement(sum / counted);
     }
 
     @Override
@@ -57,5 +57,10 @@ public final class OneMinusAuroc implements Metric {
     @Override
     public String toString() {
         return ID;
+    }
+
+    /** 1 - x clamped to [0, 1]: sums of ratios can exceed 1 by a rounding error. */
+    private static double complement(double x) {
+        return Math.max(0.0, Math.min(1.0, 1.0 - x));
     }
 }

@@ -34,7 +34,8 @@ import picocli.CommandLine.Mixin;
             MetricOptMain.Finetune.class,
             MetricOptMain.MetaTrain.class,
             MetricOptMain.MetaTest.class,
-            MetricOptMain.Run.class
+            MetricOptMain.Run.class,
+            MetricOptMain.Show.class
         })
 public final class MetricOptMain implements Callable<Integer> {
     static final PrintStream OUT = System.out;
@@ -129,7 +130,7 @@ public final class MetricOptMain implements Callable<Integer> {
      */
     static int withSpark(CommonOptions options, String command, SparkBody body) {
         MetricOptConfig config = options.load();
-        SparkSession spark = SparkSessions.create(config);
+        SparkSession spark = SparkSessions.create(config, !"show".equals(command));
         try {
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
             RunDirectory runDir = new RunDirectory(conf, options.runDir(command));
@@ -224,6 +225,51 @@ public final class MetricOptMain implements Callable<Integer> {
                     (spark, config, runDir) -> {
                         MetaTrainJob.run(spark, config, runDir, true, OUT);
                         MetaTestJob.run(spark, config, runDir, options.commandLine("run"), OUT);
+                    });
+        }
+    }
+
+    @Command(
+            name = "show",
+            description =
+                    "Print a run's per-iteration metrics (metrics/) or eval results as a table.")
+    static final class Show implements Callable<Integer> {
+        @Mixin CommonOptions options;
+
+        @CommandLine.Parameters(
+                index = "0",
+                paramLabel = "WHAT",
+                description = "metrics, trajectories or eval")
+        String what;
+
+        @Override
+        public Integer call() {
+            if (options.runDir == null) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_ARGUMENT, "show needs --run-dir URI of an existing run");
+            }
+            String path =
+                    switch (what) {
+                        case "metrics" -> "metrics";
+                        case "trajectories" -> "trajectories";
+                        case "eval" -> "eval/results.parquet";
+                        default ->
+                                throw new MetricOptException(
+                                        ErrorClass.INVALID_ARGUMENT,
+                                        "show "
+                                                + what
+                                                + ": expected metrics, trajectories or eval");
+                    };
+            return withSpark(
+                    options,
+                    "show",
+                    (spark, config, runDir) -> {
+                        var df = spark.read().parquet(runDir.path(path));
+                        String order =
+                                df.columns().length > 0 && what.equals("eval")
+                                        ? "family"
+                                        : "iteration";
+                        df.coalesce(1).sortWithinPartitions(order).show(10_000, false);
                     });
         }
     }
