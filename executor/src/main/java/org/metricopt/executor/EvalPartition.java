@@ -4,6 +4,7 @@ import java.util.Iterator;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.metricopt.common.config.ValueFunctionConfig;
+import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.PhiOptimizer;
@@ -23,13 +24,20 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
     private final ExecutorContext context;
     private final ValueFunctionConfig valueFunction;
     private final Broadcast<float[][]> metaState;
+    private final int learnedHidden;
 
+    /**
+     * @param metaState [value-function weights, scaler mean, scaler std, learned-optimizer weights
+     *     (empty when there is none)]
+     */
     public EvalPartition(
             ExecutorContext context,
             ValueFunctionConfig valueFunction,
+            int learnedHidden,
             Broadcast<float[][]> metaState) {
         this.context = context;
         this.valueFunction = valueFunction;
+        this.learnedHidden = learnedHidden;
         this.metaState = metaState;
     }
 
@@ -53,6 +61,14 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
         String opt = EvalUnit.baseOptimizer(unit.method());
         TaskSpec spec = unit.spec().withOptimizer(opt, unit.learningRate());
         int d = runner.network().adapterDim();
+        if ("metricopt-learned".equals(unit.method())) {
+            // At meta-test only the learned optimizer is used; the value function is dropped, and
+            // its metric input is the last observed validation metric.
+            LearnedOptimizer learned =
+                    new LearnedOptimizer(
+                            metaState.value()[3], learnedHidden, unit.learningRate(), d);
+            return runner.run(spec, unit.method(), learned);
+        }
         PhiOptimizer base = PhiOptimizer.create(opt, unit.learningRate(), spec.momentum(), d);
         switch (unit.method()) {
             case "ce-sgd", "ce-adam" -> {

@@ -11,8 +11,14 @@ import org.metricopt.common.tasks.TaskSpec;
  */
 public record EvalUnit(TaskSpec spec, String method, double learningRate) implements Serializable {
 
-    /** The base optimizer of a method: adam for *-adam and ap-surrogate, else sgd. */
+    /**
+     * The base optimizer of a method: sgd for *-sgd, learned for metricopt-learned, else adam (the
+     * *-adam methods and ap-surrogate).
+     */
     public static String baseOptimizer(String method) {
+        if ("metricopt-learned".equals(method)) {
+            return "learned";
+        }
         return method.endsWith("-sgd") ? "sgd" : "adam";
     }
 }

@@ -167,4 +167,49 @@ final class KryoCodecs {
             return new EvalUnit(spec, in.readString(), in.readDouble());
         }
     }
+
+    /** Serializer of {@link EsUnit}. */
+    static final class EsUnitSerializer extends Serializer<EsUnit> {
+        private final TaskSpecSerializer specs = new TaskSpecSerializer();
+
+        @Override
+        public void write(Kryo kryo, Output out, EsUnit u) {
+            specs.write(kryo, out, u.spec());
+            out.writeLong(u.iteration());
+            out.writeInt(u.task());
+            out.writeInt(u.pair());
+        }
+
+        @Override
+        public EsUnit read(Kryo kryo, Input in, Class<EsUnit> type) {
+            TaskSpec spec = specs.read(kryo, in, TaskSpec.class);
+            return new EsUnit(spec, in.readLong(), in.readInt(), in.readInt());
+        }
+    }
+
+    /** Serializer of {@link EsResult}: the key and two losses, a few dozen bytes. */
+    static final class EsResultSerializer extends Serializer<EsResult> {
+        @Override
+        public void write(Kryo kryo, Output out, EsResult r) {
+            out.writeLong(r.iteration());
+            out.writeInt(r.task());
+            out.writeInt(r.pair());
+            out.writeDouble(r.lossPlus());
+            out.writeDouble(r.lossMinus());
+            out.writeInt(r.diverged());
+            out.writeLong(r.computeNanos());
+        }
+
+        @Override
+        public EsResult read(Kryo kryo, Input in, Class<EsResult> type) {
+            return new EsResult(
+                    in.readLong(),
+                    in.readInt(),
+                    in.readInt(),
+                    in.readDouble(),
+                    in.readDouble(),
+                    in.readInt(),
+                    in.readLong());
+        }
+    }
 }

@@ -19,6 +19,10 @@ public final class MetricOptKryoRegistrator implements KryoRegistrator {
         kryo.register(Trajectory[].class);
         kryo.register(EvalUnit.class, new KryoCodecs.EvalUnitSerializer());
         kryo.register(EvalUnit[].class);
+        kryo.register(EsUnit.class, new KryoCodecs.EsUnitSerializer());
+        kryo.register(EsUnit[].class);
+        kryo.register(EsResult.class, new KryoCodecs.EsResultSerializer());
+        kryo.register(EsResult[].class);
         kryo.register(float[].class);
         kryo.register(float[][].class);
         kryo.register(double[].class);

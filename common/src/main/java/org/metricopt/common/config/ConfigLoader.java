@@ -279,6 +279,20 @@ public final class ConfigLoader {
                         ev.intIn("validation-tasks-per-family", 1, 1_000_000),
                         ev.doubleList("lr-grid", 0.0, 1e6),
                         ev.stringList("methods", EvalConfig.KNOWN_METHODS));
+        Settings lo = s.child("learned-optimizer");
+        LearnedOptimizerConfig learned =
+                new LearnedOptimizerConfig(
+                        lo.bool("enabled"),
+                        lo.intIn("hidden", 1, 4096),
+                        lo.doubleIn("base-step", 0.0, 1e3, true),
+                        lo.intIn("pairs-per-task", 1, 100_000),
+                        lo.doubleIn("sigma-squared", 0.0, 1e3, true),
+                        lo.doubleIn("metric-weight", 0.0, 1e6, false),
+                        lo.doubleIn("beta-fraction", 0.0, 1e3, true),
+                        lo.doubleIn("epsilon", 0.0, 1.0, true),
+                        lo.doubleIn("meta-learning-rate", 0.0, 10.0, true),
+                        lo.doubleIn("clip", 0.0, 1e9, true),
+                        lo.doubleIn("divergence-penalty", 0.0, 1e9, true));
         String json = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
         return new MetricOptConfig(
                 seed,
@@ -292,6 +306,7 @@ public final class ConfigLoader {
                 valueFunction,
                 metaTrain,
                 eval,
+                learned,
                 json);
     }
 

@@ -12,5 +12,11 @@ public record EvalConfig(
         int tasksPerFamily, int validationTasksPerFamily, double[] lrGrid, List<String> methods)
         implements Serializable {
     public static final List<String> KNOWN_METHODS =
-            List.of("ce-sgd", "ce-adam", "ap-surrogate", "metricopt-sgd", "metricopt-adam");
+            List.of(
+                    "ce-sgd",
+                    "ce-adam",
+                    "ap-surrogate",
+                    "metricopt-sgd",
+                    "metricopt-adam",
+                    "metricopt-learned");
 }

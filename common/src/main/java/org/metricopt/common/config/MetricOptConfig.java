@@ -22,5 +22,6 @@ public record MetricOptConfig(
         ValueFunctionConfig valueFunction,
         MetaTrainConfig metaTrain,
         EvalConfig eval,
+        LearnedOptimizerConfig learnedOptimizer,
         String resolvedJson)
         implements Serializable {}

@@ -69,10 +69,15 @@ public final class MetaTestJob {
         ExecutorContext ctx =
                 ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        float[] learned =
+                state.has(MetaTrainJob.LEARNED_WEIGHTS)
+                        ? state.array(MetaTrainJob.LEARNED_WEIGHTS)
+                        : new float[0];
         float[][] vf = {
             state.array(MetaState.VALUE_WEIGHTS),
             state.array(MetaState.SCALER_MEAN),
-            state.array(MetaState.SCALER_STD)
+            state.array(MetaState.SCALER_STD),
+            learned
         };
         Broadcast<float[][]> broadcast = jsc.broadcast(vf);
         try {
@@ -84,7 +89,7 @@ public final class MetaTestJob {
             for (String family : families) {
                 for (int i = 0; i < config.eval().validationTasksPerFamily(); i++) {
                     TaskSpec spec = sampler.sampleFamily(TaskSampler.VALIDATION, family, 0, i);
-                    for (String method : methods(config, family)) {
+                    for (String method : methods(config, family, learned.length > 0)) {
                         for (double g : config.eval().lrGrid()) {
                             tuning.add(new EvalUnit(spec, method, g * baseLr(config, method)));
                         }
@@ -108,7 +113,7 @@ public final class MetaTestJob {
             for (String family : families) {
                 for (int i = 0; i < config.eval().tasksPerFamily(); i++) {
                     TaskSpec spec = sampler.sampleFamily(TaskSampler.META_TEST, family, 0, i);
-                    for (String method : methods(config, family)) {
+                    for (String method : methods(config, family, learned.length > 0)) {
                         units.add(new EvalUnit(spec, method, chosen.get(family + "|" + method)));
                     }
                 }
@@ -155,19 +160,26 @@ public final class MetaTestJob {
         }
     }
 
-    static List<String> methods(MetricOptConfig config, String family) {
+    static List<String> methods(MetricOptConfig config, String family, boolean haveLearned) {
         boolean binary =
                 FamilyConfig.ONE_VS_REST.equals(config.tasks().families().get(family).kind());
         List<String> out = new ArrayList<>();
         for (String m : config.eval().methods()) {
-            if (!"ap-surrogate".equals(m) || binary) {
-                out.add(m);
+            if ("ap-surrogate".equals(m) && !binary) {
+                continue;
             }
+            if ("metricopt-learned".equals(m) && !haveLearned) {
+                continue;
+            }
+            out.add(m);
         }
         return out;
     }
 
     static double baseLr(MetricOptConfig config, String method) {
+        if ("metricopt-learned".equals(method)) {
+            return config.learnedOptimizer().baseStep();
+        }
         return "sgd".equals(EvalUnit.baseOptimizer(method))
                 ? config.inner().sgdLearningRate()
                 : config.inner().adamLearningRate();
@@ -192,7 +204,12 @@ public final class MetaTestJob {
                 partitions = Math.min(units.size(), config.spark().partitions());
             }
             return jsc.parallelize(units, partitions)
-                    .mapPartitions(new EvalPartition(ctx, config.valueFunction(), vf))
+                    .mapPartitions(
+                            new EvalPartition(
+                                    ctx,
+                                    config.valueFunction(),
+                                    config.learnedOptimizer().hidden(),
+                                    vf))
                     .collect();
         } finally {
             jsc.clearJobGroup();

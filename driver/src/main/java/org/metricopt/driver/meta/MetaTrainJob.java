@@ -10,6 +10,8 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -23,6 +25,10 @@ import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.interp.GaussianProcess;
 import org.metricopt.common.interp.Interpolation;
+import org.metricopt.common.learned.Estimators;
+import org.metricopt.common.learned.LearnedOptimizer;
+import org.metricopt.common.learned.MetaAdam;
+import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.rng.Keys;
@@ -36,6 +42,10 @@ import org.metricopt.driver.FinetuneJob;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.driver.ThetaStore;
+import org.metricopt.executor.EsPartition;
+import org.metricopt.executor.EsResult;
+import org.metricopt.executor.EsUnit;
+import org.metricopt.executor.EvalUnit;
 import org.metricopt.executor.ExecutorContext;
 
 /**
@@ -49,6 +59,11 @@ import org.metricopt.executor.ExecutorContext;
 public final class MetaTrainJob {
     private MetaTrainJob() {}
 
+    public static final String LEARNED_WEIGHTS = "learned_optimizer.weights";
+    public static final String LEARNED_ADAM_M = "learned_optimizer.adam_m";
+    public static final String LEARNED_ADAM_V = "learned_optimizer.adam_v";
+    public static final String LEARNED_ADAM_STEP = "learned_optimizer.adam_step";
+
     /** Initial output bias of the value function: a typical metric value. */
     static final float INITIAL_OUTPUT = 0.3f;
 
@@ -60,12 +75,24 @@ public final class MetaTrainJob {
                         config.valueFunction().hidden(),
                         Keys.derive(config.seed(), "vf"),
                         INITIAL_OUTPUT);
-        return new MetaState(
-                        0,
-                        ConfigFingerprint.of(config),
-                        new java.util.TreeMap<>(),
-                        new java.util.TreeMap<>())
-                .with(0, MetaState.VALUE_WEIGHTS, w);
+        MetaState state =
+                new MetaState(
+                                0,
+                                ConfigFingerprint.of(config),
+                                new java.util.TreeMap<>(),
+                                new java.util.TreeMap<>())
+                        .with(0, MetaState.VALUE_WEIGHTS, w);
+        if (config.learnedOptimizer().enabled()) {
+            float[] lo =
+                    LearnedOptimizer.initialise(
+                            config.learnedOptimizer().hidden(), Keys.derive(config.seed(), "lo"));
+            state =
+                    state.with(0, LEARNED_WEIGHTS, lo)
+                            .with(0, LEARNED_ADAM_M, new float[lo.length])
+                            .with(0, LEARNED_ADAM_V, new float[lo.length])
+                            .withCounter(LEARNED_ADAM_STEP, 0L);
+        }
+        return state;
     }
 
     /**
@@ -150,13 +177,39 @@ public final class MetaTrainJob {
         long t0 = System.nanoTime();
         List<TaskSpec> specs = batch(config, it);
         int partitions = SparkSessions.partitions(spark, config, specs.size());
-        List<Trajectory> trajs =
-                FinetuneJob.runTasks(
-                        spark,
-                        ctx,
-                        specs,
-                        partitions,
-                        String.format("metricopt-iter-%06d-unrolls", it));
+        boolean learned = config.learnedOptimizer().enabled();
+        List<Trajectory> trajs;
+        if (learned) {
+            List<EvalUnit> units = new ArrayList<>();
+            for (TaskSpec spec : specs) {
+                units.add(
+                        new EvalUnit(
+                                spec, "metricopt-learned", config.learnedOptimizer().baseStep()));
+            }
+            float[][] payload = {
+                new float[0], new float[0], new float[0], state.array(LEARNED_WEIGHTS)
+            };
+            trajs =
+                    withBroadcast(
+                            spark,
+                            payload,
+                            b ->
+                                    MetaTestJob.runUnits(
+                                            spark,
+                                            ctx,
+                                            config,
+                                            b,
+                                            units,
+                                            String.format("metricopt-iter-%06d-phase-a", it)));
+        } else {
+            trajs =
+                    FinetuneJob.runTasks(
+                            spark,
+                            ctx,
+                            specs,
+                            partitions,
+                            String.format("metricopt-iter-%06d-phase-a", it));
+        }
         long t1 = System.nanoTime();
         List<Trajectory> ok = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -198,6 +251,7 @@ public final class MetaTrainJob {
         float[] w = state.array(MetaState.VALUE_WEIGHTS);
         GaussianProcess gp = GaussianProcess.defaults();
         List<float[]> adapted = new ArrayList<>();
+        float[][] adaptedByTask = new float[specs.size()][];
         double lossBefore = 0;
         double lossAfter = 0;
         double spearman = 0;
@@ -225,12 +279,22 @@ public final class MetaTrainJob {
                     lossBefore += a.lossBefore();
                     lossAfter += a.lossAfter();
                     adapted.add(f.weights());
+                    adaptedByTask[t.index()] = f.weights();
                     addTrajectoryRows(trajRows, it, t, interp, prior);
                 }
             }
         }
         float[] next = Reptile.update(w, adapted, vf.reptileStep());
         long t2 = System.nanoTime();
+        EsOutcome es = EsOutcome.NONE;
+        if (learned) {
+            if (bar != null) {
+                bar.setExtraMessage("iteration " + it + ": ES pairs");
+            }
+            es = phaseB(spark, config, ctx, state, it, specs, ok, scaler, adaptedByTask);
+            state = es.state();
+        }
+        long t3 = System.nanoTime();
         long executorNanos = 0;
         long bytes = 0;
         for (Trajectory t : trajs) {
@@ -254,9 +318,151 @@ public final class MetaTrainJob {
                         executorNanos / 1e9,
                         (t2 - t1) / 1e9,
                         bytes,
+                        es.pairs(),
+                        es.diverged(),
+                        es.meanLoss(),
+                        es.gradNorm(),
+                        es.meanVariance(),
+                        (t3 - t2) / 1e9,
+                        es.bytes(),
                         System.currentTimeMillis());
         writeLogs(spark, runDir, it, metrics, trajRows);
         return state.with(it + 1, MetaState.VALUE_WEIGHTS, next);
+    }
+
+    /** What phase B produced: the updated state and figures for the metrics row. */
+    record EsOutcome(
+            MetaState state,
+            int pairs,
+            int diverged,
+            double meanLoss,
+            double gradNorm,
+            double meanVariance,
+            long bytes) {
+        static final EsOutcome NONE =
+                new EsOutcome(null, 0, 0, Double.NaN, Double.NaN, Double.NaN, 0L);
+    }
+
+    static <T> T withBroadcast(
+            SparkSession spark,
+            float[][] payload,
+            java.util.function.Function<Broadcast<float[][]>, T> body) {
+        Broadcast<float[][]> b =
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(payload);
+        try {
+            return body.apply(b);
+        } finally {
+            b.destroy();
+        }
+    }
+
+    /**
+     * Phase B (DESIGN.md section 4): P antithetic pairs per task spread over the executors, each
+     * returning only its key and two losses; the driver regenerates every epsilon from its key,
+     * averages the antithetic ES samples and takes a clipped Adam step on w_opt.
+     */
+    static EsOutcome phaseB(
+            SparkSession spark,
+            MetricOptConfig config,
+            ExecutorContext ctx,
+            MetaState state,
+            long it,
+            List<TaskSpec> specs,
+            List<Trajectory> ok,
+            InputScaler scaler,
+            float[][] adaptedByTask) {
+        var lo = config.learnedOptimizer();
+        float[] wOpt = state.array(LEARNED_WEIGHTS);
+        float[][] payload = new float[3 + specs.size()][];
+        payload[0] = wOpt;
+        payload[1] = scaler.mean();
+        payload[2] = scaler.std();
+        List<EsUnit> units = new ArrayList<>();
+        for (int k = 0; k < specs.size(); k++) {
+            payload[3 + k] = adaptedByTask[k] == null ? new float[0] : adaptedByTask[k];
+        }
+        for (Trajectory t : ok) {
+            for (int p = 0; p < lo.pairsPerTask(); p++) {
+                units.add(new EsUnit(specs.get(t.index()), it, t.index(), p));
+            }
+        }
+        List<EsResult> results =
+                withBroadcast(
+                        spark,
+                        payload,
+                        b -> {
+                            JavaSparkContext jsc =
+                                    JavaSparkContext.fromSparkContext(spark.sparkContext());
+                            String group = String.format("metricopt-iter-%06d-phase-b", it);
+                            jsc.setJobGroup(
+                                    group,
+                                    group + ": " + units.size() + " antithetic ES pairs",
+                                    true);
+                            try {
+                                int partitions =
+                                        Math.max(
+                                                1,
+                                                Math.min(
+                                                        units.size(),
+                                                        4
+                                                                * spark.sparkContext()
+                                                                        .defaultParallelism()));
+                                return jsc.parallelize(units, partitions)
+                                        .mapPartitions(
+                                                new EsPartition(
+                                                        ctx,
+                                                        config.seed(),
+                                                        config.valueFunction(),
+                                                        lo,
+                                                        b))
+                                        .collect();
+                            } finally {
+                                jsc.clearJobGroup();
+                            }
+                        });
+        double sigma = Math.sqrt(lo.sigmaSquared());
+        List<double[]> samples = new ArrayList<>();
+        int diverged = 0;
+        double lossSum = 0;
+        for (EsResult r : results) {
+            float[] eps =
+                    Perturbations.epsilon(
+                            config.seed(), r.iteration(), r.task(), r.pair(), wOpt.length);
+            samples.add(Estimators.antitheticSample(eps, r.lossPlus(), r.lossMinus(), sigma));
+            diverged += r.diverged();
+            lossSum += 0.5 * (r.lossPlus() + r.lossMinus());
+        }
+        Estimators.Batch batch = Estimators.batch(samples);
+        double norm = 0;
+        double var = 0;
+        for (int i = 0; i < batch.mean().length; i++) {
+            norm += batch.mean()[i] * batch.mean()[i];
+            var += batch.varianceOfMean()[i];
+        }
+        long step = state.counters().getOrDefault(LEARNED_ADAM_STEP, 0L) + 1;
+        MetaAdam.Result upd =
+                MetaAdam.step(
+                        wOpt,
+                        state.array(LEARNED_ADAM_M),
+                        state.array(LEARNED_ADAM_V),
+                        batch.mean(),
+                        step,
+                        lo.metaLearningRate(),
+                        lo.clip());
+        MetaState next =
+                state.with(state.iteration(), LEARNED_WEIGHTS, upd.weights())
+                        .with(state.iteration(), LEARNED_ADAM_M, upd.m())
+                        .with(state.iteration(), LEARNED_ADAM_V, upd.v())
+                        .withCounter(LEARNED_ADAM_STEP, step);
+        long bytes = 40L * results.size();
+        return new EsOutcome(
+                next,
+                results.size(),
+                diverged,
+                lossSum / Math.max(1, results.size()),
+                Math.sqrt(norm),
+                var / batch.mean().length,
+                bytes);
     }
 
     /** The tasks of meta-iteration {@code it}, their unroll optimizers used in turn. */
@@ -348,6 +554,13 @@ public final class MetaTrainJob {
                     .add("executor_compute_s", DataTypes.DoubleType)
                     .add("driver_s", DataTypes.DoubleType)
                     .add("bytes_returned", DataTypes.LongType)
+                    .add("es_pairs", DataTypes.IntegerType)
+                    .add("es_diverged_unrolls", DataTypes.IntegerType)
+                    .add("es_mean_opt_loss", DataTypes.DoubleType)
+                    .add("es_grad_norm", DataTypes.DoubleType)
+                    .add("es_grad_variance", DataTypes.DoubleType)
+                    .add("phase_b_wall_s", DataTypes.DoubleType)
+                    .add("es_bytes_returned", DataTypes.LongType)
                     .add("timestamp_ms", DataTypes.LongType);
 
     static final StructType TRAJECTORY_SCHEMA =

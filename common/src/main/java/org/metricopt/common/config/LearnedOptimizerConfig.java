@@ -1,0 +1,32 @@
+package org.metricopt.common.config;
+
+import java.io.Serializable;
+
+/**
+ * The learned optimizer m_wopt and its joint meta-training (DESIGN.md section 4, supp. Alg. 1).
+ *
+ * @param enabled whether meta-training also trains the learned optimizer
+ * @param hidden width of the per-coordinate MLP's hidden layer
+ * @param baseStep alpha_0: the step is alpha_0 * exp(output) per coordinate
+ * @param pairsPerTask P, antithetic perturbation pairs per task and iteration
+ * @param sigmaSquared variance of the Gaussian smoothing of L_opt (supp. Eq. 3)
+ * @param metricWeight lambda of L_opt = lambda * L_metric + L_loss (supp. Eq. 2)
+ * @param betaFraction beta = betaFraction * T
+ * @param epsilon epsilon inside log(loss + epsilon)
+ * @param metaLearningRate Adam learning rate on w_opt
+ * @param clip gradient-norm clip of the Adam step on w_opt
+ * @param divergencePenalty L_opt given to an unroll whose phi or loss became NaN or infinite
+ */
+public record LearnedOptimizerConfig(
+        boolean enabled,
+        int hidden,
+        double baseStep,
+        int pairsPerTask,
+        double sigmaSquared,
+        double metricWeight,
+        double betaFraction,
+        double epsilon,
+        double metaLearningRate,
+        double clip,
+        double divergencePenalty)
+        implements Serializable {}

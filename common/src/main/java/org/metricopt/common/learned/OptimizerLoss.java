@@ -1,0 +1,47 @@
+package org.metricopt.common.learned;
+
+/**
+ * The optimizer loss of supp. Eq. (2): {@code L_opt = lambda * L_metric + L_loss} with
+ *
+ * <pre>
+ * L_metric = 1/T sum_t log(1 + exp(beta (M_t - M_t') / M_t)),  t' = argmin_{i &lt; t} M_i
+ * L_loss   = 1/T sum_t [log(loss_t + eps) - log(loss_0 + eps)]
+ * </pre>
+ *
+ * where M_t is the adapted value function's prediction at phi_t. L_metric penalises every step
+ * whose predicted metric is worse than the best seen before it; L_loss rewards lowering the loss.
+ */
+public final class OptimizerLoss {
+    private OptimizerLoss() {}
+
+    /**
+     * @param predicted M_t for t = 0..T
+     * @param losses loss_t for t = 0..T
+     */
+    public static double value(
+            double[] predicted, float[] losses, double lambda, double beta, double eps) {
+        int steps = predicted.length - 1;
+        if (steps < 1 || losses.length != predicted.length) {
+            throw new IllegalArgumentException(
+                    "L_opt needs T >= 1 and as many losses as predictions");
+        }
+        double metric = 0;
+        double best = predicted[0];
+        for (int t = 1; t <= steps; t++) {
+            double m = predicted[t];
+            double denom = Math.max(Math.abs(m), 1e-6);
+            metric += softplus(beta * (m - best) / denom);
+            best = Math.min(best, m);
+        }
+        double loss = 0;
+        double l0 = Math.log(losses[0] + eps);
+        for (int t = 1; t <= steps; t++) {
+            loss += Math.log(losses[t] + eps) - l0;
+        }
+        return lambda * metric / steps + loss / steps;
+    }
+
+    static double softplus(double x) {
+        return x > 30 ? x : Math.log1p(Math.exp(x));
+    }
+}
