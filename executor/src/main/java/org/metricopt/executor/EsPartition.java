@@ -84,6 +84,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 losses[0],
                 losses[1],
                 diverged,
+                Perturbations.hash(eps),
                 System.nanoTime() - start);
     }
 

@@ -197,6 +197,7 @@ final class KryoCodecs {
             out.writeDouble(r.lossPlus());
             out.writeDouble(r.lossMinus());
             out.writeInt(r.diverged());
+            out.writeLong(r.epsilonHash());
             out.writeLong(r.computeNanos());
         }
 
@@ -209,6 +210,7 @@ final class KryoCodecs {
                     in.readDouble(),
                     in.readDouble(),
                     in.readInt(),
+                    in.readLong(),
                     in.readLong());
         }
     }

@@ -60,6 +60,18 @@ class KryoCodecsTest {
     }
 
     @Test
+    void anEsResultIsAFewDozenBytesWhateverTheSizeOfTheLearnedOptimizer() {
+        EsResult r = new EsResult(12L, 3, 1, 0.25, 0.5, 0, 987654321L, 1234L);
+        ByteBuffer bytes = kryo.serialize(r, ClassTag$.MODULE$.apply(EsResult.class));
+        assertThat(bytes.remaining()).isLessThanOrEqualTo(64);
+        assertThat(roundTrip(r, EsResult.class)).isEqualTo(r);
+        // The record has no field whose size depends on w_opt: only the key and two losses.
+        for (var c : EsResult.class.getRecordComponents()) {
+            assertThat(c.getType().isPrimitive()).as(c.getName()).isTrue();
+        }
+    }
+
+    @Test
     void unregisteredTypesAreRefused() {
         assertThatThrownBy(
                         () ->

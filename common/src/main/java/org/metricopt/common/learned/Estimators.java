@@ -51,8 +51,21 @@ public final class Estimators {
     }
 
     /**
-     * Inverse-variance combination of two estimators per coordinate. A coordinate where one
-     * estimator's variance is zero or infinite falls back to the other estimator.
+     * Inverse-variance combination with weights from variances estimated elsewhere (for example a
+     * running average over earlier batches). Weights that do not depend on the current samples keep
+     * the combination unbiased; weights from the same samples correlate with the means (for ES, a
+     * large |mean| comes with a large spread) and bias it, which the quadratic test showed.
+     */
+    public static double[] combine(
+            Batch a, Batch b, double[] varianceOfMeanA, double[] varianceOfMeanB) {
+        return combine(new Batch(a.mean(), varianceOfMeanA), new Batch(b.mean(), varianceOfMeanB));
+    }
+
+    /**
+     * Inverse-variance combination of two estimators per coordinate, using each batch's own
+     * variances (biased when the variances are estimated from the same samples; see above). A
+     * coordinate where one estimator's variance is zero or infinite falls back to the other
+     * estimator.
      */
     public static double[] combine(Batch a, Batch b) {
         int d = a.mean().length;

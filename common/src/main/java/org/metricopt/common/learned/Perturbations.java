@@ -20,6 +20,15 @@ public final class Perturbations {
         return e;
     }
 
+    /** A 64-bit hash of the exact bits of epsilon. */
+    public static long hash(float[] epsilon) {
+        long h = 0x9e3779b97f4a7c15L;
+        for (float v : epsilon) {
+            h = Keys.derive(h, "eps", Float.floatToRawIntBits(v));
+        }
+        return h;
+    }
+
     /** w + sign * sigma * epsilon. */
     public static float[] perturb(float[] w, float[] epsilon, double sigma, int sign) {
         float[] out = new float[w.length];

@@ -40,8 +40,14 @@ public final class MetricOptRule implements PhiOptimizer, AutoCloseable {
         this.base = base;
         this.config = config;
         this.manager = NDManager.newBaseManager();
-        this.valueFunction =
-                new ValueFunction(manager, adapterDim, config.hidden(), scaler, metaWeights);
+        try {
+            this.valueFunction =
+                    new ValueFunction(manager, adapterDim, config.hidden(), scaler, metaWeights);
+        } catch (RuntimeException e) {
+            // Nobody can close a rule that was never built: release its manager here.
+            manager.close();
+            throw e;
+        }
         this.rng = Keys.rng(taskSeed, "metricopt-online-pairs");
         this.valueGrad = new float[adapterDim];
         this.combined = new float[adapterDim];

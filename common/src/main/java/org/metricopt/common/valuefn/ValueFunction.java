@@ -47,6 +47,16 @@ public final class ValueFunction implements AutoCloseable {
                             + " needs "
                             + size(d, h));
         }
+        if (scaler.mean().length != d || scaler.std().length != d) {
+            throw new IllegalArgumentException(
+                    "the input scaler has "
+                            + scaler.mean().length
+                            + " means and "
+                            + scaler.std().length
+                            + " standard deviations; the value function takes d = "
+                            + d
+                            + " inputs");
+        }
         this.d = d;
         this.h = h;
         this.scaler = scaler;

@@ -6,12 +6,18 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -23,8 +29,11 @@ import org.metricopt.common.io.HadoopFiles;
 /**
  * Checkpoints of the meta-state under {@code <run>/checkpoints/iter-NNNNNN/} on any Hadoop file
  * system. {@code state.bin} is written atomically first; then {@code _COMPLETE}, holding the
- * SHA-256 of state.bin, marks the checkpoint as valid. A checkpoint without its marker, or whose
- * bytes do not match it, is ignored on resume, so a driver killed mid-write loses nothing.
+ * SHA-256 of state.bin, marks the checkpoint as valid. A checkpoint without its marker is ignored
+ * on resume, so a driver killed mid-write loses nothing. A checkpoint with its marker whose bytes
+ * do not match it was damaged after it was written: that is an INVALID_CHECKPOINT error naming the
+ * directory, never a silent fall-back to an older checkpoint (meta-test would then report numbers
+ * of another iteration without saying so).
  *
  * <p>state.bin format, version 1: magic "MOPT", int version, UTF fingerprint, long iteration, int
  * n, n x (UTF name, int length, floats), int m, m x (UTF name, long value).
@@ -35,6 +44,7 @@ public final class Checkpoints {
     public static final String COMPLETE = "_COMPLETE";
     private static final int MAGIC = 0x4d4f5054;
     private static final int MAX_ARRAY = 1 << 28;
+    private static final Pattern ITERATION_DIR = Pattern.compile("iter-(\\d{6,})");
 
     private Checkpoints() {}
 
@@ -51,7 +61,11 @@ public final class Checkpoints {
         return dir;
     }
 
-    /** The newest complete and valid checkpoint, if any. */
+    /**
+     * The newest checkpoint that has its completion marker, verified against it; empty when there
+     * is none. Directories without the marker (a write that never finished) are skipped; a marked
+     * checkpoint whose bytes are damaged throws INVALID_CHECKPOINT.
+     */
     public static Optional<MetaState> latest(Configuration conf, String runDir) {
         Path root = new Path(runDir + "/checkpoints");
         FileSystem fs = HadoopFiles.fs(conf, runDir);
@@ -64,13 +78,18 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw HadoopFiles.ioFailure("cannot list " + root, e);
         }
-        java.util.Arrays.sort(
-                dirs, (a, b) -> b.getPath().getName().compareTo(a.getPath().getName()));
+        // By iteration number, newest first: names are zero-padded to six digits only, so from
+        // iteration 1000000 on their text order is no longer their numeric order.
+        List<FileStatus> candidates = new ArrayList<>();
         for (FileStatus d : dirs) {
-            String name = d.getPath().getName();
-            if (!d.isDirectory() || !name.matches("iter-\\d{6,}")) {
-                continue;
+            if (d.isDirectory() && ITERATION_DIR.matcher(d.getPath().getName()).matches()) {
+                candidates.add(d);
             }
+        }
+        candidates.sort(
+                Comparator.comparing((FileStatus d) -> iterationOf(d.getPath().getName()))
+                        .reversed());
+        for (FileStatus d : candidates) {
             String dir = d.getPath().toString();
             if (!HadoopFiles.exists(conf, dir + "/" + COMPLETE)) {
                 continue;
@@ -80,12 +99,26 @@ public final class Checkpoints {
         return Optional.empty();
     }
 
+    private static BigInteger iterationOf(String dirName) {
+        Matcher m = ITERATION_DIR.matcher(dirName);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(dirName + " is not a checkpoint directory name");
+        }
+        return new BigInteger(m.group(1));
+    }
+
     /** Reads and verifies one checkpoint directory. */
     public static MetaState read(Configuration conf, String dir) {
         String marker = HadoopFiles.readString(conf, dir + "/" + COMPLETE).trim();
         byte[] bytes = HadoopFiles.read(conf, dir + "/" + STATE);
         if (!sha256(bytes).equals(marker)) {
-            throw corrupt(dir + "/" + STATE, "does not match the checksum in " + COMPLETE);
+            throw corrupt(
+                    dir + "/" + STATE,
+                    "does not match the checksum in "
+                            + COMPLETE
+                            + "; delete "
+                            + dir
+                            + " to resume from the checkpoint before it");
         }
         return decode(bytes, dir + "/" + STATE);
     }

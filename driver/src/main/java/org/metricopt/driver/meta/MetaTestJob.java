@@ -19,6 +19,7 @@ import org.metricopt.common.config.FamilyConfig;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
@@ -65,6 +66,7 @@ public final class MetaTestJob {
                             + runDir.uri()
                             + " has no value function yet (0 iterations)");
         }
+        checkValueFunctionShape(config, state, runDir);
         String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
         ExecutorContext ctx =
                 ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
@@ -157,6 +159,37 @@ public final class MetaTestJob {
             return summary;
         } finally {
             broadcast.destroy();
+        }
+    }
+
+    /**
+     * The meta-learned value function must fit this configuration's network and hidden width;
+     * otherwise every MetricOpt unroll would fail on the executors with a shape error.
+     */
+    static void checkValueFunctionShape(
+            MetricOptConfig config, MetaState state, RunDirectory runDir) {
+        int d = BaseNetwork.of(config.network()).adapterDim();
+        int hidden = config.valueFunction().hidden();
+        int weights = state.array(MetaState.VALUE_WEIGHTS).length;
+        int scaler = state.array(MetaState.SCALER_MEAN).length;
+        if (weights != ValueFunction.size(d, hidden) || scaler != d) {
+            throw new MetricOptException(
+                    ErrorClass.RUN_DIR_CONFLICT,
+                    String.format(
+                            Locale.ROOT,
+                            "the value function in %s (iteration %d) has %d weights over %d"
+                                    + " inputs, but this configuration (adapter dim %d,"
+                                    + " value-function.hidden = %d) needs %d weights over %d;"
+                                    + " meta-test the run with the configuration in its %s",
+                            runDir.uri(),
+                            state.iteration(),
+                            weights,
+                            scaler,
+                            d,
+                            hidden,
+                            ValueFunction.size(d, hidden),
+                            d,
+                            RunDirectory.RUN_JSON));
         }
     }
 

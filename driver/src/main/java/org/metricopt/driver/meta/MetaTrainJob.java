@@ -104,9 +104,6 @@ public final class MetaTrainJob {
             RunDirectory runDir,
             boolean resume,
             PrintStream out) {
-        String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
-        ExecutorContext ctx =
-                ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
         Optional<MetaState> existing = Checkpoints.latest(runDir.hadoopConf(), runDir.uri());
         MetaState state;
         if (existing.isPresent()) {
@@ -140,6 +137,10 @@ public final class MetaTrainJob {
         } else {
             state = initialState(config);
         }
+        // Only now, once the run directory is known to fit: pre-training theta can take minutes.
+        String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
+        ExecutorContext ctx =
+                ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
         long total = config.metaTrain().iterations();
         EngineSetup.configure(config.spark().djlThreads());
         try (ProgressBar bar =
@@ -428,6 +429,18 @@ public final class MetaTrainJob {
             float[] eps =
                     Perturbations.epsilon(
                             config.seed(), r.iteration(), r.task(), r.pair(), wOpt.length);
+            if (Perturbations.hash(eps) != r.epsilonHash()) {
+                throw new MetricOptException(
+                        ErrorClass.INTERNAL,
+                        "ES pair (iteration "
+                                + r.iteration()
+                                + ", task "
+                                + r.task()
+                                + ", pair "
+                                + r.pair()
+                                + ") was evaluated with another perturbation than the"
+                                + " driver regenerates from its key");
+            }
             samples.add(Estimators.antitheticSample(eps, r.lossPlus(), r.lossMinus(), sigma));
             diverged += r.diverged();
             lossSum += 0.5 * (r.lossPlus() + r.lossMinus());
@@ -454,7 +467,7 @@ public final class MetaTrainJob {
                         .with(state.iteration(), LEARNED_ADAM_M, upd.m())
                         .with(state.iteration(), LEARNED_ADAM_V, upd.v())
                         .withCounter(LEARNED_ADAM_STEP, step);
-        long bytes = 40L * results.size();
+        long bytes = (long) EsResult.WIRE_BYTES * results.size();
         return new EsOutcome(
                 next,
                 results.size(),

@@ -1,0 +1,36 @@
+package org.metricopt.common.learned;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class OptimizerLossTest {
+
+    @Test
+    void matchesSupplementEquationTwoOnAHandWorkedCase() {
+        // T = 2, M = [0.5, 0.4, 0.45], loss = [1, e - 1, e^2 - 1] with eps = 1:
+        // t=1: best before = 0.5; softplus(beta (0.4 - 0.5) / 0.4) with beta = 1: softplus(-0.25)
+        // t=2: best before = 0.4; softplus((0.45 - 0.4) / 0.45) = softplus(0.1111)
+        // L_metric = (softplus(-0.25) + softplus(1/9)) / 2
+        // L_loss = ((log e - log 2) + (log e^2 - log 2)) / 2 = (3 - 2 log 2) / 2
+        double[] m = {0.5, 0.4, 0.45};
+        float[] l = {1f, (float) (Math.E - 1), (float) (Math.E * Math.E - 1)};
+        double lambda = 3.0;
+        double expectedMetric =
+                (Math.log1p(Math.exp(-0.25)) + Math.log1p(Math.exp(0.05 / 0.45))) / 2;
+        double expectedLoss =
+                ((Math.log(l[1] + 1.0) - Math.log(2)) + (Math.log(l[2] + 1.0) - Math.log(2))) / 2;
+        assertThat(OptimizerLoss.value(m, l, lambda, 1.0, 1.0))
+                .isCloseTo(lambda * expectedMetric + expectedLoss, within(1e-9));
+    }
+
+    @Test
+    void aMetricThatOnlyImprovesCostsLessThanOneThatRegresses() {
+        float[] l = {1f, 0.9f, 0.8f, 0.7f};
+        double improving = OptimizerLoss.value(new double[] {0.5, 0.45, 0.4, 0.35}, l, 50, 2, 1e-8);
+        double regressing =
+                OptimizerLoss.value(new double[] {0.5, 0.55, 0.6, 0.65}, l, 50, 2, 1e-8);
+        assertThat(improving).isLessThan(regressing);
+    }
+}

@@ -1,0 +1,225 @@
+package org.metricopt.driver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.metricopt.common.config.ConfigLoader;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.nets.BaseNetwork;
+import org.metricopt.common.nets.Theta;
+import org.metricopt.common.testing.Fixtures;
+import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.driver.meta.Checkpoints;
+import org.metricopt.driver.meta.MetaState;
+import org.metricopt.driver.meta.MetaTrainJob;
+
+/**
+ * The command line end to end: {@code run} on a tiny configuration writes the whole run directory
+ * of DESIGN.md section 6 with the summary.json contract, and bad input gives the documented exit
+ * code and one line on stderr.
+ */
+class MetricOptMainTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A tiny configuration file whose theta is a random one saved under {@code dir/theta}. */
+    private static Path tinyConf(Path dir, String... extraLines) throws IOException {
+        Path theta = dir.resolve("theta");
+        String body =
+                String.join(
+                        "\n",
+                        "spark.master = \"local[2]\"",
+                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
+                        "inner { steps = 10, batch-size = 16, observe-fraction = 0.3 }",
+                        "meta-train { iterations = 2, tasks-per-iteration = 3, checkpoint-every = 1 }",
+                        "value-function.hidden = 8",
+                        "eval {",
+                        "  tasks-per-family = 2",
+                        "  validation-tasks-per-family = 1",
+                        "  lr-grid = [1.0]",
+                        "}",
+                        "pretrain.path = \"" + theta.toUri() + "\"",
+                        String.join("\n", extraLines),
+                        "");
+        Path conf = dir.resolve("tiny.conf");
+        Files.writeString(conf, body);
+        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
+        Fixtures.randomTheta(config)
+                .save(
+                        new Configuration(),
+                        Theta.directory(theta.toUri().toString(), config.network()));
+        return conf;
+    }
+
+    /** Exit code and stderr of one invocation. */
+    private record Result(int exitCode, String stderr) {
+        List<String> errorLines() {
+            return Arrays.stream(stderr.split("\\R"))
+                    .filter(l -> l.startsWith("metricopt:"))
+                    .toList();
+        }
+    }
+
+    private static Result execute(String... args) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = MetricOptMain.execute(args);
+            return new Result(code, err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(original);
+        }
+    }
+
+    @Test
+    void runWritesTheWholeRunDirectoryAndTheSummaryContract(@TempDir Path tmp) throws IOException {
+        Path conf = tinyConf(tmp);
+        Path run = tmp.resolve("run");
+        Result r = execute("run", "--conf", conf.toString(), "--run-dir", run.toUri().toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+
+        assertThat(run.resolve("run.json")).isRegularFile();
+        assertThat(run.resolve("checkpoints/iter-000002/_COMPLETE")).isRegularFile();
+        assertThat(run.resolve("metrics")).isDirectory();
+        assertThat(run.resolve("trajectories")).isDirectory();
+        Path results = run.resolve("eval/results.parquet");
+        assertThat(results).isDirectory();
+        try (Stream<Path> parts = Files.list(results)) {
+            assertThat(parts.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.endsWith(".parquet"))
+                    .contains("_SUCCESS");
+        }
+        assertThat(run.resolve("eval/report.md")).isRegularFile();
+
+        JsonNode summary = JSON.readTree(run.resolve("eval/summary.json").toFile());
+        Set<String> families = new TreeSet<>();
+        summary.get("families").fieldNames().forEachRemaining(families::add);
+        assertThat(families).containsExactly("aucpr-imbalanced", "input-shift", "mcr-noisy");
+        for (String family : families) {
+            JsonNode f = summary.get("families").get(family);
+            assertThat(f.get("tasks").asInt()).as(family).isEqualTo(2);
+            JsonNode methods = f.get("methods");
+            Set<String> ids = new TreeSet<>();
+            methods.fieldNames().forEachRemaining(ids::add);
+            assertThat(ids).contains("ce-sgd", "ce-adam", "metricopt-sgd", "metricopt-adam");
+            assertThat(ids.contains("ap-surrogate")).isEqualTo(family.equals("aucpr-imbalanced"));
+            for (String id : ids) {
+                JsonNode m = methods.get(id);
+                assertThat(m.has("mean")).as(id).isTrue();
+                assertThat(m.get("mean").isNumber() || m.get("mean").isNull()).isTrue();
+                assertThat(m.get("ci95").isArray() || m.get("ci95").isNull()).as(id).isTrue();
+                if (m.get("ci95").isArray()) {
+                    assertThat(m.get("ci95")).hasSize(2);
+                }
+                assertThat(m.get("win_rate_vs").isObject()).as(id).isTrue();
+            }
+            assertThat(methods.get("metricopt-sgd").get("win_rate_vs").has("ce-sgd")).isTrue();
+            Path curve = run.resolve("eval/curve-" + family + ".png");
+            assertThat(curve).isRegularFile();
+            assertPng(curve);
+        }
+        // Four observations per unroll (observe-fraction 0.3 of T = 10): Spearman is defined.
+        JsonNode spearman = summary.get("value_function").get("spearman");
+        assertThat(spearman.isNumber()).as(spearman.toString()).isTrue();
+        assertThat(spearman.asDouble()).isBetween(-1.0, 1.0);
+        assertThat(summary.get("command").asText()).contains("run").contains("--run-dir");
+    }
+
+    private static void assertPng(Path p) throws IOException {
+        byte[] head = Arrays.copyOf(Files.readAllBytes(p), 8);
+        assertThat(head).containsExactly((byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
+    }
+
+    @Test
+    void unknownConfigKeyExitsWithTwoAndOneLineSuggestingTheKey(@TempDir Path tmp)
+            throws IOException {
+        Path conf = tinyConf(tmp);
+        Files.writeString(conf, Files.readString(conf) + "inner.stepz = 12\n");
+        Result r =
+                execute(
+                        "run",
+                        "--conf",
+                        conf.toString(),
+                        "--run-dir",
+                        tmp.resolve("run").toUri().toString());
+        assertThat(r.exitCode()).isEqualTo(ErrorClass.INVALID_CONFIG.exitCode()).isEqualTo(2);
+        assertThat(r.errorLines())
+                .singleElement()
+                .asString()
+                .contains("inner.stepz")
+                .contains("did you mean inner.steps");
+        assertThat(tmp.resolve("run")).as("nothing is started on bad input").doesNotExist();
+
+        Result set =
+                execute("meta-train", "--set", "value-function.hiden=8", "--run-dir", "unused");
+        assertThat(set.exitCode()).isEqualTo(2);
+        assertThat(set.errorLines())
+                .singleElement()
+                .asString()
+                .contains("did you mean value-function.hidden");
+    }
+
+    @Test
+    void metaTestWithAnotherValueFunctionWidthIsARunDirectoryConflict(@TempDir Path tmp)
+            throws IOException {
+        Path conf = tinyConf(tmp);
+        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
+        int d = BaseNetwork.of(config.network()).adapterDim();
+        Path run = tmp.resolve("trained");
+        String runUri = run.toUri().toString().replaceAll("/+$", "");
+        MetaState state =
+                MetaTrainJob.initialState(config)
+                        .with(1, MetaState.SCALER_MEAN, new float[d])
+                        .with(1, MetaState.SCALER_STD, new float[d]);
+        Checkpoints.write(new Configuration(), runUri, state);
+        Result r =
+                execute(
+                        "meta-test",
+                        "--conf",
+                        conf.toString(),
+                        "--set",
+                        "value-function.hidden=9",
+                        "--run-dir",
+                        runUri);
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(ErrorClass.RUN_DIR_CONFLICT.exitCode());
+        assertThat(r.errorLines())
+                .singleElement()
+                .asString()
+                .contains("value-function.hidden = 9")
+                .contains(String.valueOf(ValueFunction.size(d, 8)))
+                .contains("run.json");
+    }
+
+    @Test
+    void metaTestOnAnEmptyRunDirectorySaysToMetaTrainFirst(@TempDir Path tmp) throws IOException {
+        Path conf = tinyConf(tmp);
+        Path run = tmp.resolve("empty");
+        Files.createDirectories(run);
+        Result r =
+                execute(
+                        "meta-test",
+                        "--conf",
+                        conf.toString(),
+                        "--run-dir",
+                        run.toUri().toString());
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.errorLines()).singleElement().asString().contains("run meta-train first");
+        assertThat(run.resolve("eval")).doesNotExist();
+    }
+}
