@@ -47,6 +47,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
     @Override
     public Iterator<EsResult> call(Iterator<EsUnit> units) {
         TaskRunner runner = ExecutorResources.runner(context);
+        FaultInjection.maybeFail("es");
         return new Iterator<>() {
             @Override
             public boolean hasNext() {

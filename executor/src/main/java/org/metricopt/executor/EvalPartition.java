@@ -44,6 +44,7 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
     @Override
     public Iterator<Trajectory> call(Iterator<EvalUnit> units) {
         TaskRunner runner = ExecutorResources.runner(context);
+        FaultInjection.maybeFail("eval");
         return new Iterator<>() {
             @Override
             public boolean hasNext() {

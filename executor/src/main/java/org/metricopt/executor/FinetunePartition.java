@@ -25,6 +25,7 @@ public final class FinetunePartition implements FlatMapFunction<Iterator<TaskSpe
     @Override
     public Iterator<Trajectory> call(Iterator<TaskSpec> specs) {
         TaskRunner runner = ExecutorResources.runner(context);
+        FaultInjection.maybeFail("finetune");
         TaskContext tc = TaskContext.get();
         return new Iterator<>() {
             @Override

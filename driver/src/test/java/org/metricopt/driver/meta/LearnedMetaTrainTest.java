@@ -1,0 +1,104 @@
+package org.metricopt.driver.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.nets.Theta;
+import org.metricopt.common.testing.Fixtures;
+import org.metricopt.driver.RunDirectory;
+import org.metricopt.executor.FaultInjection;
+import org.metricopt.executor.SparkTestBase;
+
+/**
+ * Joint meta-training (phase A, Reptile, phase B with antithetic ES pairs) gives bit-identical
+ * meta-state on one or two executor threads and when every first attempt of a Spark task fails and
+ * is retried.
+ */
+class LearnedMetaTrainTest extends SparkTestBase {
+
+    private static MetricOptConfig config(Path theta) {
+        List<String> o = new ArrayList<>();
+        o.add("tasks.train-size=200");
+        o.add("tasks.val-size=100");
+        o.add("tasks.test-size=100");
+        o.add("inner.steps=10");
+        o.add("inner.batch-size=16");
+        o.add("meta-train.tasks-per-iteration=3");
+        o.add("meta-train.iterations=2");
+        o.add("value-function.hidden=8");
+        o.add("learned-optimizer.enabled=true");
+        o.add("learned-optimizer.hidden=4");
+        o.add("learned-optimizer.pairs-per-task=2");
+        o.add("pretrain.path=\"" + theta.toUri() + "\"");
+        return Fixtures.smallConfig(o.toArray(String[]::new));
+    }
+
+    private MetaState train(SparkConf conf, MetricOptConfig config, Path dir) {
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        try {
+            RunDirectory run =
+                    new RunDirectory(
+                            spark.sparkContext().hadoopConfiguration(), dir.toUri().toString());
+            return MetaTrainJob.run(
+                    spark,
+                    config,
+                    run,
+                    false,
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        } finally {
+            spark.stop();
+            SparkSession.clearActiveSession();
+            SparkSession.clearDefaultSession();
+        }
+    }
+
+    @Test
+    void sameMetaStateOnOneOrTwoExecutorThreadsAndAfterRetries(@TempDir Path tmp) {
+        Path theta = tmp.resolve("theta");
+        MetricOptConfig config = config(theta);
+        Fixtures.randomTheta(config)
+                .save(
+                        new Configuration(),
+                        Theta.directory(theta.toUri().toString(), config.network()));
+
+        MetaState one = train(testConf("local[1]", "learned-1"), config, tmp.resolve("one"));
+        MetaState two = train(testConf("local[2]", "learned-2"), config, tmp.resolve("two"));
+        MetaState retried =
+                train(
+                        testConf("local[2,3]", "learned-retry")
+                                .set(FaultInjection.FAIL_FIRST_ATTEMPT, "eval,es"),
+                        config,
+                        tmp.resolve("retry"));
+
+        for (MetaState other : List.of(two, retried)) {
+            assertThat(other.iteration()).isEqualTo(2);
+            assertThat(other.array(MetaTrainJob.LEARNED_WEIGHTS))
+                    .containsExactly(one.array(MetaTrainJob.LEARNED_WEIGHTS));
+            assertThat(other.array(MetaTrainJob.LEARNED_ADAM_V))
+                    .containsExactly(one.array(MetaTrainJob.LEARNED_ADAM_V));
+            assertThat(other.array(MetaState.VALUE_WEIGHTS))
+                    .containsExactly(one.array(MetaState.VALUE_WEIGHTS));
+        }
+        // The learned optimizer actually moved, and its Adam state was checkpointed.
+        MetaState initial = MetaTrainJob.initialState(config);
+        assertThat(one.array(MetaTrainJob.LEARNED_WEIGHTS))
+                .isNotEqualTo(initial.array(MetaTrainJob.LEARNED_WEIGHTS));
+        assertThat(one.counters()).containsEntry(MetaTrainJob.LEARNED_ADAM_STEP, 2L);
+        MetaState fromDisk =
+                Checkpoints.latest(new Configuration(), tmp.resolve("one").toUri().toString())
+                        .orElseThrow();
+        assertThat(fromDisk.array(MetaTrainJob.LEARNED_WEIGHTS))
+                .containsExactly(one.array(MetaTrainJob.LEARNED_WEIGHTS));
+    }
+}
