@@ -35,7 +35,8 @@ import picocli.CommandLine.Mixin;
             MetricOptMain.MetaTrain.class,
             MetricOptMain.MetaTest.class,
             MetricOptMain.Run.class,
-            MetricOptMain.Show.class
+            MetricOptMain.Show.class,
+            org.metricopt.driver.bench.BenchCommand.class
         })
 public final class MetricOptMain implements Callable<Integer> {
     static final PrintStream OUT = System.out;

@@ -1,0 +1,149 @@
+package org.metricopt.driver.bench;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Arrays;
+import org.metricopt.common.data.FashionMnist;
+import org.metricopt.common.tasks.TaskData;
+import org.metricopt.common.tasks.TaskSampler;
+import org.metricopt.common.tasks.TaskSpec;
+
+/**
+ * The fixed data of the {@code inner-loop} benchmark: a ten-class cross-entropy task whose training
+ * set is the first images of the Fashion-MNIST training file in file order, standardised exactly as
+ * {@link TaskData} standardises an unshifted task. The PyTorch reference script
+ * (deploy/bench/pytorch_inner_loop.py) reads the same images in the same order.
+ *
+ * <p>{@link TaskData#materialise} draws a task's examples per class in a keyed random order, so it
+ * cannot give "the first 10,000 images in order"; and TaskData has no public constructor. The task
+ * data is therefore built through TaskData's private constructor by reflection, in this one place.
+ * A public factory on TaskData would remove the need.
+ */
+final class BenchData {
+    /** The ten Fashion-MNIST classes; task label j is class j. */
+    private static final int[] ALL_CLASSES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+    private BenchData() {}
+
+    /**
+     * The first {@code count} images of {@code pixels} (row-major, unsigned bytes), each pixel
+     * standardised to {@code (p / 255 - mean) / std}.
+     */
+    static float[] standardised(byte[] pixels, int count) {
+        int n = count * FashionMnist.PIXELS;
+        if (n > pixels.length) {
+            throw new IllegalArgumentException(
+                    "asked for "
+                            + count
+                            + " images but the file holds only "
+                            + pixels.length / FashionMnist.PIXELS);
+        }
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            float v = (pixels[i] & 0xff) / 255f;
+            out[i] = (v - TaskData.PIXEL_MEAN) / TaskData.PIXEL_STD;
+        }
+        return out;
+    }
+
+    /** The first {@code count} labels as task labels (identical to the class for ten classes). */
+    static int[] labels(byte[] labels, int count) {
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = labels[i];
+        }
+        return out;
+    }
+
+    /**
+     * The benchmark task: ten classes, cross-entropy, SGD with the given learning rate and no
+     * momentum, batch {@code batch}, {@code trainSize} training examples; the other fields are
+     * inert (no shift, no noise, no observations).
+     */
+    static TaskSpec spec(int trainSize, int evalSize, int batch, int steps, double learningRate) {
+        double[] weights = new double[ALL_CLASSES.length];
+        Arrays.fill(weights, 1.0 / ALL_CLASSES.length);
+        return new TaskSpec(
+                TaskSampler.FINETUNE,
+                0,
+                0,
+                0L,
+                "bench",
+                "multiclass",
+                "misclassification",
+                "ce",
+                ALL_CLASSES.clone(),
+                0.0,
+                0,
+                0.0,
+                weights,
+                1.0,
+                0.0,
+                0.0,
+                0.0,
+                trainSize,
+                evalSize,
+                evalSize,
+                false,
+                steps,
+                new int[0],
+                batch,
+                "sgd",
+                learningRate,
+                0.0,
+                0.0);
+    }
+
+    /**
+     * A TaskData over the first {@code trainSize} training images in file order; validation and
+     * test hold the first {@code evalSize} t10k images (the timed loop never reads them).
+     */
+    static TaskData taskData(FashionMnist ds, int trainSize, int evalSize) {
+        float[] trainX = standardised(ds.trainPixels(), trainSize);
+        int[] trainY = labels(ds.trainLabels(), trainSize);
+        float[] evalX = standardised(ds.testPixels(), evalSize);
+        int[] evalY = labels(ds.testLabels(), evalSize);
+        int[] none = new int[0];
+        return newTaskData(
+                trainX,
+                trainY,
+                evalX,
+                evalY,
+                evalX.clone(),
+                evalY.clone(),
+                new int[][] {none, none, none});
+    }
+
+    private static TaskData newTaskData(
+            float[] trainX,
+            int[] trainY,
+            float[] valX,
+            int[] valY,
+            float[] testX,
+            int[] testY,
+            int[][] sourceIndices) {
+        try {
+            Constructor<TaskData> c =
+                    TaskData.class.getDeclaredConstructor(
+                            float[].class,
+                            int[].class,
+                            float[].class,
+                            int[].class,
+                            float[].class,
+                            int[].class,
+                            int[][].class);
+            c.setAccessible(true);
+            return c.newInstance(trainX, trainY, valX, valY, testX, testY, sourceIndices);
+        } catch (NoSuchMethodException
+                | InstantiationException
+                | IllegalAccessException
+                | InvocationTargetException e) {
+            throw new IllegalStateException(
+                    "the inner-loop benchmark builds TaskData through its private constructor"
+                            + " (trainX, trainY, valX, valY, testX, testY, sourceIndices), which"
+                            + " has changed; give TaskData a public factory and use it in"
+                            + " BenchData",
+                    e);
+        }
+    }
+}

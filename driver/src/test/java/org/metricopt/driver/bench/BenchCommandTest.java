@@ -1,0 +1,228 @@
+package org.metricopt.driver.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.metricopt.common.data.FashionMnist;
+import org.metricopt.common.tasks.TaskData;
+import org.metricopt.common.testing.Fixtures;
+import picocli.CommandLine;
+
+/** Argument parsing and figure formatting of {@code bench}; nothing here runs a benchmark. */
+class BenchCommandTest {
+
+    private static CommandLine cli(StringWriter out, StringWriter err) {
+        CommandLine cli = new CommandLine(new BenchCommand());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli;
+    }
+
+    private static <T> T parsed(String sub, Class<T> type, String... args) {
+        CommandLine cli = new CommandLine(new BenchCommand());
+        List<String> all = new ArrayList<>(List.of(sub));
+        all.addAll(List.of(args));
+        cli.parseArgs(all.toArray(String[]::new));
+        return type.cast(cli.getSubcommands().get(sub).getCommand());
+    }
+
+    @Test
+    void innerLoopDefaultsAreTheIssuesWorkload() {
+        BenchCommand.InnerLoop c = parsed("inner-loop", BenchCommand.InnerLoop.class);
+        assertThat(c.workload).isEqualTo(Workload.MLP_INPUT_BIAS);
+        assertThat(c.repeats).isEqualTo(5);
+        assertThat(c.warmupSteps).isEqualTo(100);
+        assertThat(c.steps).isEqualTo(1000);
+        assertThat(c.json).isFalse();
+        assertThat(c.dataRoot).isEqualTo(FashionMnist.DEFAULT_ROOT);
+    }
+
+    @Test
+    void innerLoopParsesWorkloadJsonAndRepeats() {
+        BenchCommand.InnerLoop c =
+                parsed(
+                        "inner-loop",
+                        BenchCommand.InnerLoop.class,
+                        "--workload",
+                        "cnn-film",
+                        "--json",
+                        "--repeats",
+                        "3");
+        assertThat(c.workload).isEqualTo(Workload.CNN_FILM);
+        assertThat(c.workload.networkKind()).isEqualTo("cnn");
+        assertThat(c.json).isTrue();
+        assertThat(c.repeats).isEqualTo(3);
+    }
+
+    @Test
+    void unknownWorkloadIsRejectedWithTheAllowedNames() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = cli(out, err).execute("inner-loop", "--workload", "resnet");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("workload 'resnet' is unknown")
+                .contains("mlp-input-bias, cnn-film");
+    }
+
+    @Test
+    void nonPositiveCountsAreRejectedBeforeAnyWork() {
+        StringWriter err = new StringWriter();
+        assertThat(cli(new StringWriter(), err).execute("inner-loop", "--repeats", "0"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--repeats must be at least 1; got 0");
+
+        StringWriter err2 = new StringWriter();
+        assertThat(
+                        cli(new StringWriter(), err2)
+                                .execute("memory", "--tasks", "50", "--warm-tasks", "100"))
+                .isEqualTo(2);
+        assertThat(err2.toString()).contains("--tasks 50 and --warm-tasks 100");
+    }
+
+    @Test
+    void memoryDefaultsAndOverrides() {
+        BenchCommand.Memory m = parsed("memory", BenchCommand.Memory.class);
+        assertThat(m.tasks).isEqualTo(1000);
+        assertThat(m.warmTasks).isEqualTo(100);
+        assertThat(m.overrides).isEmpty();
+        BenchCommand.Memory m2 =
+                parsed(
+                        "memory",
+                        BenchCommand.Memory.class,
+                        "--tasks",
+                        "300",
+                        "--json",
+                        "--set",
+                        "inner.steps=200");
+        assertThat(m2.tasks).isEqualTo(300);
+        assertThat(m2.json).isTrue();
+        assertThat(m2.overrides).containsExactly("inner.steps=200");
+    }
+
+    @Test
+    void benchWithoutANameShowsUsageAndFails() {
+        StringWriter out = new StringWriter();
+        assertThat(cli(out, new StringWriter()).execute()).isEqualTo(2);
+        assertThat(out.toString()).contains("inner-loop").contains("memory");
+    }
+
+    @Test
+    void figureJsonHasTheIssuesKeysInOrderAndTheMedianOfTheRuns() throws Exception {
+        Figure f =
+                new Figure(
+                        "inner-loop",
+                        "mlp-input-bias",
+                        "steps_per_s",
+                        "1/s",
+                        new double[] {3.0, 1.0, 2.0, 10.0});
+        String line = f.toJson();
+        assertThat(line).doesNotContain("\n");
+        JsonNode n = new ObjectMapper().readTree(line);
+        List<String> keys = new ArrayList<>();
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            keys.add(it.next());
+        }
+        assertThat(keys)
+                .containsExactly(
+                        "bench", "workload", "figure", "unit", "median", "min", "max", "runs");
+        assertThat(n.get("bench").asText()).isEqualTo("inner-loop");
+        assertThat(n.get("workload").asText()).isEqualTo("mlp-input-bias");
+        assertThat(n.get("figure").asText()).isEqualTo("steps_per_s");
+        assertThat(n.get("unit").asText()).isEqualTo("1/s");
+        assertThat(n.get("median").asDouble()).isEqualTo(2.5);
+        assertThat(n.get("min").asDouble()).isEqualTo(1.0);
+        assertThat(n.get("max").asDouble()).isEqualTo(10.0);
+        assertThat(n.get("runs").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void figureMedianOfAnOddCountIsTheMiddleValueAndHumanLineNamesEverything() {
+        Figure f = new Figure("memory", "w", "rss_growth", "%", new double[] {5, 1, 3});
+        assertThat(f.median()).isEqualTo(3.0);
+        assertThat(f.toHuman())
+                .isEqualTo("memory w rss_growth: median 3.00 % (min 1.00, max 5.00, 3 runs)");
+        assertThatThrownBy(() -> new Figure("b", "w", "f", "u", new double[0]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one sample");
+    }
+
+    @Test
+    void printWritesOneJsonObjectPerLine() {
+        StringWriter sw = new StringWriter();
+        BenchCommand.print(
+                new PrintWriter(sw),
+                BenchCommand.InnerLoop.figures(
+                        Workload.CNN_FILM, new double[] {20, 22, 21}, new double[] {30, 31, 32}),
+                true);
+        String[] lines = sw.toString().split("\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[1]).contains("\"figure\":\"steps_per_cpu_s\"").contains("\"median\":31.0");
+        assertThat(lines[0])
+                .startsWith(
+                        "{\"bench\":\"inner-loop\",\"workload\":\"cnn-film\","
+                                + "\"figure\":\"steps_per_s\",\"unit\":\"1/s\",\"median\":21.0");
+    }
+
+    @Test
+    void memoryFiguresReportGrowthFromWarmToEnd() {
+        MemoryBench.Sample warm = new MemoryBench.Sample(100, 1000 * 1024, 100 * 1024, 0);
+        MemoryBench.Sample end = new MemoryBench.Sample(1000, 1030 * 1024, 110 * 1024, 0);
+        MemoryBench.Result r = new MemoryBench.Result(warm, end, List.of(warm, end));
+        assertThat(r.rssGrowthPercent()).isEqualTo(3.0);
+        List<Figure> figures = BenchCommand.Memory.figures(r);
+        assertThat(figures)
+                .extracting(Figure::figure)
+                .containsExactly(
+                        "rss_warm",
+                        "rss_end",
+                        "rss_growth",
+                        "rss_outside_jvm_growth",
+                        "live_managers_growth");
+        assertThat(figures.get(0).workload()).isEqualTo("tasks-100-to-1000");
+        assertThat(figures.get(3).median()).isEqualTo(10.0);
+    }
+
+    @Test
+    void minibatchesCycleThroughTheImagesInOrder() {
+        assertThat(InnerLoopBench.rows(0, 128, 10_000)).startsWith(0, 1, 2).endsWith(127);
+        int[] wrap = InnerLoopBench.rows(78, 128, 10_000);
+        assertThat(wrap[0]).isEqualTo(9984);
+        assertThat(wrap[15]).isEqualTo(9999);
+        assertThat(wrap[16]).isEqualTo(0);
+        assertThat(wrap[127]).isEqualTo(111);
+        assertThat(InnerLoopBench.rows(79, 128, 10_000)[0]).isEqualTo(112);
+    }
+
+    @Test
+    void workloadNamesRoundTrip() {
+        for (Workload w : Workload.values()) {
+            assertThat(Workload.of(w.id())).isEqualTo(w);
+        }
+        assertThatThrownBy(() -> Workload.of("x")).hasMessageContaining("allowed");
+    }
+
+    /** The benchmark builds TaskData reflectively; this fails first if its constructor changes. */
+    @Test
+    void benchDataHoldsTheFirstTrainingImagesInFileOrder() {
+        FashionMnist ds = Fixtures.dataset();
+        TaskData data = BenchData.taskData(ds, 300, 16);
+        assertThat(data.trainX()).hasSize(300 * FashionMnist.PIXELS);
+        assertThat(data.valX()).hasSize(16 * FashionMnist.PIXELS);
+        for (int i = 0; i < 300; i++) {
+            assertThat(data.trainY()[i]).isEqualTo(ds.trainLabels()[i]);
+        }
+        int k = 299 * FashionMnist.PIXELS + 400;
+        float expected =
+                ((ds.trainPixels()[k] & 0xff) / 255f - TaskData.PIXEL_MEAN) / TaskData.PIXEL_STD;
+        assertThat(data.trainX()[k]).isEqualTo(expected);
+    }
+}
