@@ -1,0 +1,122 @@
+package org.metricopt.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A meta-training run submitted through SparkSubmit to a real standalone cluster (a Master and two
+ * Workers, each its own JVM, executors in their own JVMs) gives the same checkpoint, byte for byte,
+ * as the same run in local mode.
+ */
+class StandaloneClusterIT {
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final String PORT = "17077";
+
+    private static int exec(Path log, Map<String, String> env, String... command)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(log.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " timed out; see " + log);
+        }
+        return p.exitValue();
+    }
+
+    @Test
+    void clusterRunEqualsLocalRunBitForBit(@TempDir Path tmp) throws Exception {
+        Path conf = tmp.resolve("tiny.conf");
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
+                        "inner { steps = 10, batch-size = 16 }",
+                        "meta-train { iterations = 2, tasks-per-iteration = 4, checkpoint-every = 1 }",
+                        "value-function.hidden = 8",
+                        "data.pretrain-count = 2000",
+                        "pretrain { epochs = 1, path = \"" + tmp.resolve("theta").toUri() + "\" }",
+                        ""));
+        Map<String, String> env =
+                Map.of(
+                        "METRICOPT_MASTER_PORT",
+                        PORT,
+                        "METRICOPT_CLUSTER_DIR",
+                        tmp.resolve("cluster").toString());
+        String script = ROOT.resolve("deploy/bin/local-cluster").toString();
+        try {
+            assertThat(exec(tmp.resolve("start.log"), env, "bash", script, "start", "2", "1"))
+                    .as(Files.readString(tmp.resolve("start.log")))
+                    .isZero();
+            Path clusterRun = tmp.resolve("cluster-run");
+            int rc =
+                    exec(
+                            tmp.resolve("submit.log"),
+                            env,
+                            "bash",
+                            script,
+                            "submit",
+                            "meta-train",
+                            "--conf",
+                            conf.toString(),
+                            "--run-dir",
+                            clusterRun.toString());
+            assertThat(rc).as(Files.readString(tmp.resolve("submit.log"))).isZero();
+            String executors = Files.readString(tmp.resolve("submit.log"));
+            assertThat(executors).doesNotContain("metricopt: error");
+
+            Path localRun = tmp.resolve("local-run");
+            List<String> local = new ArrayList<>();
+            local.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            local.addAll(List.of(System.getProperty("metricopt.addOpens", "").split(" ")));
+            local.removeIf(String::isBlank);
+            local.add("-cp");
+            local.add(
+                    ROOT.resolve("deploy/target/metricopt-app.jar")
+                            + File.pathSeparator
+                            + ROOT.resolve("deploy/target/spark-jars")
+                            + File.separator
+                            + "*");
+            local.addAll(
+                    List.of(
+                            "org.metricopt.driver.cli.MetricOptMain",
+                            "meta-train",
+                            "--conf",
+                            conf.toString(),
+                            "--set",
+                            "spark.master=local[2]",
+                            "--run-dir",
+                            localRun.toString()));
+            rc = exec(tmp.resolve("local.log"), Map.of(), local.toArray(String[]::new));
+            assertThat(rc).as(Files.readString(tmp.resolve("local.log"))).isZero();
+
+            for (String it : List.of("iter-000001", "iter-000002")) {
+                byte[] fromCluster =
+                        Files.readAllBytes(clusterRun.resolve("checkpoints/" + it + "/state.bin"));
+                byte[] fromLocal =
+                        Files.readAllBytes(localRun.resolve("checkpoints/" + it + "/state.bin"));
+                assertThat(fromCluster).as(it).isEqualTo(fromLocal);
+            }
+            // Executors really ran in the Workers' own JVMs.
+            try (var files = Files.walk(tmp.resolve("cluster").resolve("work"))) {
+                assertThat(files.anyMatch(f -> f.getFileName().toString().equals("stderr")))
+                        .isTrue();
+            }
+        } finally {
+            exec(tmp.resolve("stop.log"), env, "bash", script, "stop");
+        }
+    }
+}
