@@ -30,20 +30,7 @@ public final class OneMinusAucpr implements Metric {
 
     @Override
     public double evaluate(Predictions p) {
-        if (p.isBinary()) {
-            double ap = ThresholdCounts.of(p, 1).averagePrecision();
-            return Double.isNaN(ap) ? 1.0 : complement(ap);
-        }
-        double sum = 0.0;
-        int counted = 0;
-        for (int c = 0; c < p.numClasses(); c++) {
-            double ap = ThresholdCounts.of(p, c).averagePrecision();
-            if (!Double.isNaN(ap)) {
-                sum += ap;
-                counted++;
-            }
-        }
-        return counted == 0 ? 1.0 : complement(sum / counted);
+        return OneVsRest.complementOfMacro(p, ThresholdCounts::averagePrecision, 1.0);
     }
 
     @Override
@@ -59,10 +46,5 @@ public final class OneMinusAucpr implements Metric {
     @Override
     public String toString() {
         return ID;
-    }
-
-    /** 1 - x clamped to [0, 1]: sums of ratios can exceed 1 by a rounding error. */
-    private static double complement(double x) {
-        return Math.max(0.0, Math.min(1.0, 1.0 - x));
     }
 }

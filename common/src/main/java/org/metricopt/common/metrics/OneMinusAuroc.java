@@ -28,20 +28,7 @@ public final class OneMinusAuroc implements Metric {
 
     @Override
     public double evaluate(Predictions p) {
-        if (p.isBinary()) {
-            double auc = ThresholdCounts.of(p, 1).rocAuc();
-            return Double.isNaN(auc) ? 0.5 : complement(auc);
-        }
-        double sum = 0.0;
-        int counted = 0;
-        for (int c = 0; c < p.numClasses(); c++) {
-            double auc = ThresholdCounts.of(p, c).rocAuc();
-            if (!Double.isNaN(auc)) {
-                sum += auc;
-                counted++;
-            }
-        }
-        return counted == 0 ? 0.5 : complement(sum / counted);
+        return OneVsRest.complementOfMacro(p, ThresholdCounts::rocAuc, 0.5);
     }
 
     @Override
@@ -57,10 +44,5 @@ public final class OneMinusAuroc implements Metric {
     @Override
     public String toString() {
         return ID;
-    }
-
-    /** 1 - x clamped to [0, 1]: sums of ratios can exceed 1 by a rounding error. */
-    private static double complement(double x) {
-        return Math.max(0.0, Math.min(1.0, 1.0 - x));
     }
 }

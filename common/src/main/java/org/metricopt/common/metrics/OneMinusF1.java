@@ -41,7 +41,7 @@ public final class OneMinusF1 implements Metric {
             }
         }
         if (p.isBinary()) {
-            return complement(f1(tp[1], fp[1], fn[1]));
+            return OneVsRest.complement(f1(tp[1], fp[1], fn[1]));
         }
         double sum = 0.0;
         int counted = 0;
@@ -52,7 +52,7 @@ public final class OneMinusF1 implements Metric {
             }
         }
         // At least one class occurs, because there is at least one example.
-        return complement(sum / counted);
+        return OneVsRest.complement(sum / counted);
     }
 
     private static double f1(long tp, long fp, long fn) {
@@ -73,10 +73,5 @@ public final class OneMinusF1 implements Metric {
     @Override
     public String toString() {
         return ID;
-    }
-
-    /** 1 - x clamped to [0, 1]: sums of ratios can exceed 1 by a rounding error. */
-    private static double complement(double x) {
-        return Math.max(0.0, Math.min(1.0, 1.0 - x));
     }
 }
