@@ -29,6 +29,14 @@ public final class CommonOptions {
             description = "Run directory (any Hadoop URI). Default: runs/<command>-<timestamp>.")
     String runDir;
 
+    @Option(
+            names = "--run-id",
+            paramLabel = "ID",
+            description =
+                    "Name of the run: the run directory is runs/ID (or RUNS_ROOT/ID with"
+                            + " METRICOPT_RUNS_ROOT). Rerunning 'run' with the same id resumes it.")
+    String runId;
+
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
@@ -44,6 +52,9 @@ public final class CommonOptions {
         if (runDir != null) {
             sb.append(" --run-dir ").append(runDir);
         }
+        if (runId != null) {
+            sb.append(" --run-id ").append(runId);
+        }
         return sb.toString();
     }
 
@@ -52,8 +63,28 @@ public final class CommonOptions {
     }
 
     String runDir(String command) {
+        if (runDir != null && runId != null) {
+            throw new org.metricopt.common.errors.MetricOptException(
+                    org.metricopt.common.errors.ErrorClass.INVALID_ARGUMENT,
+                    "--run-dir "
+                            + runDir
+                            + " and --run-id "
+                            + runId
+                            + " both name the run; give one");
+        }
         if (runDir != null) {
             return runDir;
+        }
+        if (runId != null) {
+            if (!runId.matches("[A-Za-z0-9._-]+")) {
+                throw new org.metricopt.common.errors.MetricOptException(
+                        org.metricopt.common.errors.ErrorClass.INVALID_ARGUMENT,
+                        "--run-id " + runId + ": use letters, digits, '.', '_' and '-' only");
+            }
+            String root = System.getenv("METRICOPT_RUNS_ROOT");
+            return (root == null || root.isBlank() ? "runs" : root.replaceAll("/+$", ""))
+                    + "/"
+                    + runId;
         }
         return "runs/"
                 + command
