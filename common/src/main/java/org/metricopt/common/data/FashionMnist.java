@@ -78,6 +78,11 @@ public final class FashionMnist {
             "set data.root to a directory holding the four Fashion-MNIST IDX files";
     private static final String INSTALL_OR_SET_ROOT =
             "install it with 'apt-get install dataset-fashion-mnist' or " + SET_ROOT;
+    private static final String COPY_OR_SET_ROOT =
+            "copy the files there (for example 'hadoop fs -put "
+                    + DEFAULT_ROOT
+                    + "/*.gz <data.root>') or "
+                    + SET_ROOT;
 
     private final String root;
     private final byte[] trainPixels;
@@ -135,27 +140,28 @@ public final class FashionMnist {
         } catch (IOException e) {
             throw ioFailure(rootUri, e);
         }
+        String fix = missingFix(root);
         Path trainImagesPath;
         Path trainLabelsPath;
         Path testImagesPath;
         Path testLabelsPath;
         try {
             FileSystem fs = IdxReader.fileSystem(root, conf);
-            checkRoot(fs, root);
-            trainImagesPath = locate(fs, root, TRAIN_IMAGES);
-            trainLabelsPath = locate(fs, root, TRAIN_LABELS);
-            testImagesPath = locate(fs, root, TEST_IMAGES);
-            testLabelsPath = locate(fs, root, TEST_LABELS);
+            checkRoot(fs, root, fix);
+            trainImagesPath = locate(fs, root, TRAIN_IMAGES, fix);
+            trainLabelsPath = locate(fs, root, TRAIN_LABELS, fix);
+            testImagesPath = locate(fs, root, TEST_IMAGES, fix);
+            testLabelsPath = locate(fs, root, TEST_LABELS, fix);
         } catch (IOException e) {
             throw ioFailure(root.toString(), e);
         }
 
         // The order of the reads fixes the order in which the checksum sees the files.
         MessageDigest sha256 = sha256();
-        IdxImages trainImages = readImages(conf, trainImagesPath, sha256);
-        byte[] trainLabels = readLabels(conf, trainLabelsPath, sha256);
-        IdxImages testImages = readImages(conf, testImagesPath, sha256);
-        byte[] testLabels = readLabels(conf, testLabelsPath, sha256);
+        IdxImages trainImages = readImages(conf, trainImagesPath, sha256, fix);
+        byte[] trainLabels = readLabels(conf, trainLabelsPath, sha256, fix);
+        IdxImages testImages = readImages(conf, testImagesPath, sha256, fix);
+        byte[] testLabels = readLabels(conf, testLabelsPath, sha256, fix);
         String checksum = HexFormat.of().formatHex(sha256.digest());
 
         checkPair(trainImagesPath, trainImages, trainLabelsPath, trainLabels);
@@ -252,15 +258,22 @@ public final class FashionMnist {
                 + "]";
     }
 
-    private static void checkRoot(FileSystem fs, Path root) throws IOException {
+    /**
+     * What to do about a missing file: the Debian package only helps where the data is local; on a
+     * cluster file system (hdfs:, s3a:) the files have to be copied there.
+     */
+    private static String missingFix(Path root) {
+        String scheme = root.toUri().getScheme();
+        return scheme == null || "file".equals(scheme) ? INSTALL_OR_SET_ROOT : COPY_OR_SET_ROOT;
+    }
+
+    private static void checkRoot(FileSystem fs, Path root, String fix) throws IOException {
         FileStatus status;
         try {
             status = fs.getFileStatus(root);
         } catch (FileNotFoundException e) {
             throw new MetricOptException(
-                    ErrorClass.INVALID_DATASET,
-                    "dataset root " + root + " is missing; " + INSTALL_OR_SET_ROOT,
-                    e);
+                    ErrorClass.INVALID_DATASET, "dataset root " + root + " is missing; " + fix, e);
         }
         if (!status.isDirectory()) {
             throw new MetricOptException(
@@ -270,7 +283,8 @@ public final class FashionMnist {
     }
 
     /** The uncompressed file if it exists, else the gzipped one. */
-    private static Path locate(FileSystem fs, Path root, String name) throws IOException {
+    private static Path locate(FileSystem fs, Path root, String name, String fix)
+            throws IOException {
         Path plain = new Path(root, name);
         if (isFile(fs, plain)) {
             return plain;
@@ -279,7 +293,7 @@ public final class FashionMnist {
         if (isFile(fs, gzipped)) {
             return gzipped;
         }
-        throw IdxReader.missing(gzipped + " (or " + name + ")", INSTALL_OR_SET_ROOT, null);
+        throw IdxReader.missing(gzipped + " (or " + name + ")", fix, null);
     }
 
     private static boolean isFile(FileSystem fs, Path path) throws IOException {
@@ -290,14 +304,15 @@ public final class FashionMnist {
         }
     }
 
-    private static IdxImages readImages(Configuration conf, Path path, MessageDigest digest) {
+    private static IdxImages readImages(
+            Configuration conf, Path path, MessageDigest digest, String fix) {
         return IdxReader.Kind.IMAGES.images(
-                IdxReader.read(conf, path, IdxReader.Kind.IMAGES, digest, INSTALL_OR_SET_ROOT));
+                IdxReader.read(conf, path, IdxReader.Kind.IMAGES, digest, fix));
     }
 
-    private static byte[] readLabels(Configuration conf, Path path, MessageDigest digest) {
-        return IdxReader.read(conf, path, IdxReader.Kind.LABELS, digest, INSTALL_OR_SET_ROOT)
-                .data();
+    private static byte[] readLabels(
+            Configuration conf, Path path, MessageDigest digest, String fix) {
+        return IdxReader.read(conf, path, IdxReader.Kind.LABELS, digest, fix).data();
     }
 
     private static void checkPair(

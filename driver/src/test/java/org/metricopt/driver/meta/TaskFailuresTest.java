@@ -1,0 +1,96 @@
+package org.metricopt.driver.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.nets.Theta;
+import org.metricopt.common.testing.Fixtures;
+import org.metricopt.driver.RunDirectory;
+import org.metricopt.executor.SparkTestBase;
+
+/**
+ * A task that throws is recorded as failed and the iteration goes on while failures stay under
+ * meta-train.max-failed-fraction; past it the run stops with a clear message and the last
+ * checkpoint stays intact and resumable.
+ */
+class TaskFailuresTest extends SparkTestBase {
+
+    private static MetricOptConfig config(Path theta, String... extra) {
+        List<String> o = new ArrayList<>();
+        o.add("tasks.train-size=200");
+        o.add("tasks.val-size=100");
+        o.add("tasks.test-size=100");
+        o.add("inner.steps=10");
+        o.add("inner.batch-size=16");
+        o.add("meta-train.tasks-per-iteration=6");
+        o.add("meta-train.checkpoint-every=1");
+        o.add("value-function.hidden=8");
+        // A family whose metric cannot be loaded: every one of its tasks fails.
+        o.add("tasks.families.broken.kind=multiclass");
+        o.add("tasks.families.broken.metric=com.example.NoSuchMetric");
+        o.add("tasks.mixture.broken=1.0");
+        o.add("pretrain.path=\"" + theta.toUri() + "\"");
+        o.addAll(List.of(extra));
+        return Fixtures.smallConfig(o.toArray(String[]::new));
+    }
+
+    @Test
+    void failedTasksAreRecordedAndTooManyStopTheRunWithTheCheckpointIntact(@TempDir Path tmp) {
+        Path theta = tmp.resolve("theta");
+        MetricOptConfig tolerant =
+                config(theta, "meta-train.iterations=1", "meta-train.max-failed-fraction=0.9");
+        Fixtures.randomTheta(tolerant)
+                .save(
+                        new Configuration(),
+                        Theta.directory(theta.toUri().toString(), tolerant.network()));
+        PrintStream out =
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        withSpark(
+                "local[2]",
+                spark -> {
+                    RunDirectory run =
+                            new RunDirectory(
+                                    spark.sparkContext().hadoopConfiguration(),
+                                    tmp.resolve("run").toUri().toString());
+                    MetaState first = MetaTrainJob.run(spark, tolerant, run, false, out);
+                    assertThat(first.iteration()).isEqualTo(1);
+                    Row row = spark.read().parquet(run.path("metrics")).collectAsList().get(0);
+                    int failed = row.getInt(row.fieldIndex("failed_tasks"));
+                    assertThat(failed).as("some tasks of the broken family failed").isPositive();
+                    assertThat(failed).isLessThan(6);
+
+                    MetricOptConfig strict =
+                            config(
+                                    theta,
+                                    "meta-train.iterations=3",
+                                    "meta-train.max-failed-fraction=0.0");
+                    assertThatThrownBy(() -> MetaTrainJob.run(spark, strict, run, true, out))
+                            .isInstanceOf(MetricOptException.class)
+                            .satisfies(
+                                    e ->
+                                            assertThat(((MetricOptException) e).errorClass())
+                                                    .isEqualTo(ErrorClass.TOO_MANY_TASK_FAILURES))
+                            .hasMessageContaining("meta-train.max-failed-fraction")
+                            .hasMessageContaining("NoSuchMetric")
+                            .hasMessageContaining("last checkpoint is intact");
+                    MetaState after =
+                            Checkpoints.latest(new Configuration(), run.uri()).orElseThrow();
+                    assertThat(after.iteration()).isEqualTo(1);
+                    assertThat(after.array(MetaState.VALUE_WEIGHTS))
+                            .containsExactly(first.array(MetaState.VALUE_WEIGHTS));
+                });
+    }
+}
