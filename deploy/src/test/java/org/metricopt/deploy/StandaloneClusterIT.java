@@ -45,7 +45,7 @@ class StandaloneClusterIT {
                         "\n",
                         "tasks { train-size = 200, val-size = 100, test-size = 100 }",
                         "inner { steps = 10, batch-size = 16 }",
-                        "meta-train { iterations = 2, tasks-per-iteration = 4, checkpoint-every = 1 }",
+                        "meta-train { iterations = 3, tasks-per-iteration = 4, checkpoint-every = 1 }",
                         "value-function.hidden = 8",
                         "data.pretrain-count = 2000",
                         "pretrain { epochs = 1, path = \"" + tmp.resolve("theta").toUri() + "\" }",
@@ -103,7 +103,54 @@ class StandaloneClusterIT {
             rc = exec(tmp.resolve("local.log"), Map.of(), local.toArray(String[]::new));
             assertThat(rc).as(Files.readString(tmp.resolve("local.log"))).isZero();
 
-            for (String it : List.of("iter-000001", "iter-000002")) {
+            // The same run again, with one executor JVM killed once the first checkpoint exists:
+            // Spark reruns its tasks elsewhere and the result must not change.
+            Path faultRun = tmp.resolve("fault-run");
+            ProcessBuilder pb =
+                    new ProcessBuilder(
+                                    "bash",
+                                    script,
+                                    "submit",
+                                    "meta-train",
+                                    "--conf",
+                                    conf.toString(),
+                                    "--run-dir",
+                                    faultRun.toString())
+                            .directory(ROOT.toFile())
+                            .redirectErrorStream(true)
+                            .redirectOutput(tmp.resolve("fault.log").toFile());
+            pb.environment().putAll(env);
+            Process fault = pb.start();
+            boolean killed = false;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (fault.isAlive() && !killed && System.nanoTime() < deadline) {
+                if (Files.exists(faultRun.resolve("checkpoints/iter-000001/_COMPLETE"))) {
+                    killed =
+                            ProcessHandle.allProcesses()
+                                    .filter(
+                                            h ->
+                                                    h.info()
+                                                            .commandLine()
+                                                            .orElse("")
+                                                            .contains(
+                                                                    "CoarseGrainedExecutorBackend"))
+                                    .findFirst()
+                                    .map(ProcessHandle::destroyForcibly)
+                                    .orElse(false);
+                }
+                Thread.sleep(100);
+            }
+            assertThat(fault.waitFor(8, TimeUnit.MINUTES)).isTrue();
+            assertThat(fault.exitValue()).as(Files.readString(tmp.resolve("fault.log"))).isZero();
+            assertThat(killed).as("an executor JVM was killed mid-run").isTrue();
+            byte[] afterFault =
+                    Files.readAllBytes(faultRun.resolve("checkpoints/iter-000003/state.bin"));
+            assertThat(afterFault)
+                    .isEqualTo(
+                            Files.readAllBytes(
+                                    localRun.resolve("checkpoints/iter-000003/state.bin")));
+
+            for (String it : List.of("iter-000001", "iter-000002", "iter-000003")) {
                 byte[] fromCluster =
                         Files.readAllBytes(clusterRun.resolve("checkpoints/" + it + "/state.bin"));
                 byte[] fromLocal =
