@@ -66,12 +66,11 @@ public final class HadoopFiles {
             try (OutputStream out = fs.create(tmp, true)) {
                 out.write(bytes);
             }
-            if (fs.exists(target) && !fs.delete(target, false)) {
-                throw new IOException("could not replace " + target);
-            }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename of " + tmp + " to " + target + " failed");
-            }
+            // FileContext's rename with OVERWRITE replaces the target in one step on HDFS and the
+            // local file system, so readers never see it missing.
+            org.apache.hadoop.fs.FileContext fc =
+                    org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), conf);
+            fc.rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
         } catch (IOException e) {
             try {
                 fs.delete(tmp, false);
