@@ -415,10 +415,60 @@ public final class EvalReport {
             }
         }
         md.append("## Value function\n\n");
-        md.append("Spearman rank correlation of the value function with the true metric: ")
+        md.append(
+                        "Spearman rank correlation between the meta-learned value function (before any"
+                                + " adaptation to the task) and the observed validation metric on"
+                                + " held-out CE trajectories: ")
                 .append(fmt(summary.spearman(), 4))
-                .append(".\n");
+                .append(" (the target is 0.8).\n\n");
+        md.append(verdicts(summary));
         return md.toString();
+    }
+
+    /**
+     * One plain sentence per MetricOpt method and family against its loss-only baseline (CE with
+     * the same base optimizer; CE+Adam for the learned optimizer): better or worse only when the
+     * 95% CI of the paired mean difference excludes zero, so the report states a negative result as
+     * plainly as a positive one.
+     */
+    static String verdicts(Summary summary) {
+        StringBuilder sb = new StringBuilder("## Verdict\n\n");
+        for (Map.Entry<String, FamilySummary> f : summary.families().entrySet()) {
+            for (Map.Entry<String, MethodSummary> m : f.getValue().methods().entrySet()) {
+                if (!m.getKey().startsWith("metricopt-")) {
+                    continue;
+                }
+                String baseline = m.getKey().endsWith("-sgd") ? "ce-sgd" : "ce-adam";
+                Comparison c = m.getValue().versus().get(baseline);
+                if (c == null || c.pairs() < 2) {
+                    continue;
+                }
+                String word =
+                        c.excludesZero()
+                                ? (c.meanDiff() < 0 ? "**better than**" : "**worse than**")
+                                : "not significantly different from";
+                sb.append("- ")
+                        .append(f.getKey())
+                        .append(": ")
+                        .append(m.getKey())
+                        .append(" is ")
+                        .append(word)
+                        .append(" ")
+                        .append(baseline)
+                        .append(" (mean difference ")
+                        .append(fmt(c.meanDiff(), 4))
+                        .append(", 95% CI [")
+                        .append(fmt(c.lo(), 4))
+                        .append(", ")
+                        .append(fmt(c.hi(), 4))
+                        .append("], paired win rate ")
+                        .append(fmt(c.winRate(), 3))
+                        .append(" over ")
+                        .append(c.pairs())
+                        .append(" tasks).\n");
+            }
+        }
+        return sb.append("\n").toString();
     }
 
     /**
