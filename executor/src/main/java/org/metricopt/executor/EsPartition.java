@@ -10,6 +10,7 @@ import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.OptimizerLoss;
 import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.learned.PredictedMetricRule;
+import org.metricopt.common.learned.ReparamUnroll;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
@@ -69,10 +70,18 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 Perturbations.epsilon(seed, unit.iteration(), unit.task(), unit.pair(), w.length);
         double sigma = Math.sqrt(learned.sigmaSquared());
         double[] losses = new double[2];
+        float[][] grads = {new float[0], new float[0]};
         int diverged = 0;
         for (int k = 0; k < 2; k++) {
             float[] wk = Perturbations.perturb(w, eps, sigma, k == 0 ? 1 : -1);
-            losses[k] = optimizerLoss(runner, unit, wk, s);
+            if (learned.reparameterisation()) {
+                ReparamUnroll.Result r = reparam(runner, unit, wk, s);
+                losses[k] =
+                        r.diverged() ? Double.NaN : Math.min(r.loss(), learned.divergencePenalty());
+                grads[k] = r.diverged() ? new float[w.length] : r.gradient();
+            } else {
+                losses[k] = optimizerLoss(runner, unit, wk, s);
+            }
             if (Double.isNaN(losses[k])) {
                 losses[k] = learned.divergencePenalty();
                 diverged++;
@@ -86,7 +95,33 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 losses[1],
                 diverged,
                 Perturbations.hash(eps),
-                System.nanoTime() - start);
+                System.nanoTime() - start,
+                grads[0],
+                grads[1]);
+    }
+
+    /** L_opt and its first-order reparameterisation gradient, by back-propagating the unroll. */
+    ReparamUnroll.Result reparam(TaskRunner runner, EsUnit unit, float[] wk, float[][] s) {
+        int d = runner.network().adapterDim();
+        InputScaler scaler = new InputScaler(s[1], s[2]);
+        try (NDManager m = NDManager.newBaseManager();
+                ValueFunction f =
+                        new ValueFunction(
+                                m, d, valueFunction.hidden(), scaler, s[3 + unit.task()])) {
+            return runner.withNetwork(
+                    unit.spec(),
+                    (data, net) ->
+                            ReparamUnroll.run(
+                                    unit.spec(),
+                                    net,
+                                    f,
+                                    wk,
+                                    learned.hidden(),
+                                    learned.baseStep(),
+                                    learned.metricWeight(),
+                                    learned.betaFraction(),
+                                    learned.epsilon()));
+        }
     }
 
     /** L_opt of one unroll with learned-optimizer weights wk; NaN when the unroll diverged. */

@@ -199,6 +199,8 @@ final class KryoCodecs {
             out.writeInt(r.diverged());
             out.writeLong(r.epsilonHash());
             out.writeLong(r.computeNanos());
+            writeFloats(out, r.reparamPlus());
+            writeFloats(out, r.reparamMinus());
         }
 
         @Override
@@ -211,7 +213,9 @@ final class KryoCodecs {
                     in.readDouble(),
                     in.readInt(),
                     in.readLong(),
-                    in.readLong());
+                    in.readLong(),
+                    readFloats(in),
+                    readFloats(in));
         }
     }
 }

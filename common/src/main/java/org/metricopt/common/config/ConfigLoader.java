@@ -290,6 +290,7 @@ public final class ConfigLoader {
                         lo.doubleIn("metric-weight", 0.0, 1e6, false),
                         lo.doubleIn("beta-fraction", 0.0, 1e3, true),
                         lo.doubleIn("epsilon", 0.0, 1.0, true),
+                        lo.bool("reparameterisation"),
                         lo.doubleIn("meta-learning-rate", 0.0, 10.0, true),
                         lo.doubleIn("clip", 0.0, 1e9, true),
                         lo.doubleIn("divergence-penalty", 0.0, 1e9, true));

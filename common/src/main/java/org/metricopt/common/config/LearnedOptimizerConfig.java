@@ -13,6 +13,7 @@ import java.io.Serializable;
  * @param metricWeight lambda of L_opt = lambda * L_metric + L_loss (supp. Eq. 2)
  * @param betaFraction beta = betaFraction * T
  * @param epsilon epsilon inside log(loss + epsilon)
+ * @param reparameterisation also use the (first-order) reparameterisation estimator
  * @param metaLearningRate Adam learning rate on w_opt
  * @param clip gradient-norm clip of the Adam step on w_opt
  * @param divergencePenalty L_opt given to an unroll whose phi or loss became NaN or infinite
@@ -26,6 +27,7 @@ public record LearnedOptimizerConfig(
         double metricWeight,
         double betaFraction,
         double epsilon,
+        boolean reparameterisation,
         double metaLearningRate,
         double clip,
         double divergencePenalty)

@@ -138,6 +138,16 @@ public final class TaskNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * The surrogate loss on the given training rows as a graph node of {@code phi} (an array that
+     * may carry autograd history), for back-propagating through an unroll. Arrays are attached to
+     * {@code step}.
+     */
+    public NDArray lossGraph(NDManager step, NDArray phi, int[] rows) {
+        NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", step.create(rows)));
+        return loss(step, taskOutputs(net.head(theta, prefixRows, phi)), rows);
+    }
+
     /** Surrogate loss without gradient. */
     public double loss(float[] phi, int[] rows) {
         try (NDManager step = manager.newSubManager()) {

@@ -82,4 +82,18 @@ public final class TaskRunner {
                     spec.id(), spec.index(), spec.family(), method, why, System.nanoTime() - start);
         }
     }
+
+    /**
+     * Runs {@code body} with the task's data and bound network (for computations that are not a
+     * plain unroll, such as back-propagating through one); releases native memory afterwards.
+     */
+    public <T> T withNetwork(
+            TaskSpec spec, java.util.function.BiFunction<TaskData, TaskNetwork, T> body) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TaskData data = data(spec);
+            try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {
+                return body.apply(data, net);
+            }
+        }
+    }
 }

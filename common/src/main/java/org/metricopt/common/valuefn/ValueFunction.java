@@ -146,6 +146,11 @@ public final class ValueFunction implements AutoCloseable {
         return a2.matMul(p[4]).add(p[5]).reshape(-1);
     }
 
+    /** f(phi) for the rows of {@code phis} ([n, d]) as a graph node, for back-propagation. */
+    public NDArray predictGraph(NDArray phis) {
+        return forward(phis.reshape(-1, d), params());
+    }
+
     /** f(phi) for n vectors phi concatenated in {@code phis}. */
     public float[] predict(float[] phis) {
         try (NDManager step = manager.newSubManager()) {

@@ -63,6 +63,42 @@ public final class MetaTrainJob {
     public static final String LEARNED_ADAM_M = "learned_optimizer.adam_m";
     public static final String LEARNED_ADAM_V = "learned_optimizer.adam_v";
     public static final String LEARNED_ADAM_STEP = "learned_optimizer.adam_step";
+    public static final String LEARNED_VAR_ES = "learned_optimizer.running_variance_es";
+    public static final String LEARNED_VAR_RP = "learned_optimizer.running_variance_reparam";
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    /**
+     * Cosine between the ES and the first-order reparameterisation estimates: ES is unbiased for
+     * the smoothed objective, so a low cosine measures what the first-order truncation loses.
+     */
+    static double cosine(double[] a, double[] b) {
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
+        }
+        return aa == 0 || bb == 0 ? Double.NaN : ab / Math.sqrt(aa * bb);
+    }
+
+    private static double finiteOr(double v, double fallback) {
+        return Double.isFinite(v) ? v : fallback;
+    }
 
     /** Initial output bias of the value function: a typical metric value. */
     static final float INITIAL_OUTPUT = 0.3f;
@@ -324,6 +360,8 @@ public final class MetaTrainJob {
                         es.meanLoss(),
                         es.gradNorm(),
                         es.meanVariance(),
+                        es.reparamVariance(),
+                        es.esReparamCosine(),
                         (t3 - t2) / 1e9,
                         es.bytes(),
                         System.currentTimeMillis());
@@ -339,9 +377,12 @@ public final class MetaTrainJob {
             double meanLoss,
             double gradNorm,
             double meanVariance,
+            double reparamVariance,
+            double esReparamCosine,
             long bytes) {
         static final EsOutcome NONE =
-                new EsOutcome(null, 0, 0, Double.NaN, Double.NaN, Double.NaN, 0L);
+                new EsOutcome(
+                        null, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0L);
     }
 
     static <T> T withBroadcast(
@@ -423,6 +464,8 @@ public final class MetaTrainJob {
                         });
         double sigma = Math.sqrt(lo.sigmaSquared());
         List<double[]> samples = new ArrayList<>();
+        List<double[]> reparamSamples = new ArrayList<>();
+        long bytes = 0;
         int diverged = 0;
         double lossSum = 0;
         for (EsResult r : results) {
@@ -442,14 +485,53 @@ public final class MetaTrainJob {
                                 + " driver regenerates from its key");
             }
             samples.add(Estimators.antitheticSample(eps, r.lossPlus(), r.lossMinus(), sigma));
+            for (float[] g : new float[][] {r.reparamPlus(), r.reparamMinus()}) {
+                if (g.length == wOpt.length) {
+                    double[] gd = new double[g.length];
+                    for (int i = 0; i < g.length; i++) {
+                        gd[i] = g[i];
+                    }
+                    reparamSamples.add(gd);
+                }
+            }
+            bytes += r.wireBytes();
             diverged += r.diverged();
             lossSum += 0.5 * (r.lossPlus() + r.lossMinus());
         }
         Estimators.Batch batch = Estimators.batch(samples);
+        double[] gradient = batch.mean();
+        double rpVar = Double.NaN;
+        double cosine = Double.NaN;
+        MetaState withVariances = state;
+        if (!reparamSamples.isEmpty()) {
+            // Combine per coordinate with inverse-variance weights from earlier iterations' running
+            // variances (independent of this batch, so the combination stays unbiased), then fold
+            // this batch's variances into the running averages.
+            Estimators.Batch rp = Estimators.batch(reparamSamples);
+            cosine = cosine(batch.mean(), rp.mean());
+            float[] runEs =
+                    state.has(LEARNED_VAR_ES) ? state.array(LEARNED_VAR_ES) : ones(wOpt.length);
+            float[] runRp =
+                    state.has(LEARNED_VAR_RP) ? state.array(LEARNED_VAR_RP) : ones(wOpt.length);
+            gradient = Estimators.combine(batch, rp, toDouble(runEs), toDouble(runRp));
+            rpVar = 0;
+            for (int i = 0; i < wOpt.length; i++) {
+                rpVar += rp.varianceOfMean()[i] / wOpt.length;
+                runEs[i] =
+                        (float)
+                                (0.9 * runEs[i]
+                                        + 0.1 * finiteOr(batch.varianceOfMean()[i], runEs[i]));
+                runRp[i] =
+                        (float) (0.9 * runRp[i] + 0.1 * finiteOr(rp.varianceOfMean()[i], runRp[i]));
+            }
+            withVariances =
+                    state.with(state.iteration(), LEARNED_VAR_ES, runEs)
+                            .with(state.iteration(), LEARNED_VAR_RP, runRp);
+        }
         double norm = 0;
         double var = 0;
-        for (int i = 0; i < batch.mean().length; i++) {
-            norm += batch.mean()[i] * batch.mean()[i];
+        for (int i = 0; i < gradient.length; i++) {
+            norm += gradient[i] * gradient[i];
             var += batch.varianceOfMean()[i];
         }
         long step = state.counters().getOrDefault(LEARNED_ADAM_STEP, 0L) + 1;
@@ -458,16 +540,16 @@ public final class MetaTrainJob {
                         wOpt,
                         state.array(LEARNED_ADAM_M),
                         state.array(LEARNED_ADAM_V),
-                        batch.mean(),
+                        gradient,
                         step,
                         lo.metaLearningRate(),
                         lo.clip());
         MetaState next =
-                state.with(state.iteration(), LEARNED_WEIGHTS, upd.weights())
+                withVariances
+                        .with(state.iteration(), LEARNED_WEIGHTS, upd.weights())
                         .with(state.iteration(), LEARNED_ADAM_M, upd.m())
                         .with(state.iteration(), LEARNED_ADAM_V, upd.v())
                         .withCounter(LEARNED_ADAM_STEP, step);
-        long bytes = (long) EsResult.WIRE_BYTES * results.size();
         return new EsOutcome(
                 next,
                 results.size(),
@@ -475,6 +557,8 @@ public final class MetaTrainJob {
                 lossSum / Math.max(1, results.size()),
                 Math.sqrt(norm),
                 var / batch.mean().length,
+                rpVar,
+                cosine,
                 bytes);
     }
 
@@ -572,6 +656,8 @@ public final class MetaTrainJob {
                     .add("es_mean_opt_loss", DataTypes.DoubleType)
                     .add("es_grad_norm", DataTypes.DoubleType)
                     .add("es_grad_variance", DataTypes.DoubleType)
+                    .add("reparam_grad_variance", DataTypes.DoubleType)
+                    .add("es_reparam_cosine", DataTypes.DoubleType)
                     .add("phase_b_wall_s", DataTypes.DoubleType)
                     .add("es_bytes_returned", DataTypes.LongType)
                     .add("timestamp_ms", DataTypes.LongType);
