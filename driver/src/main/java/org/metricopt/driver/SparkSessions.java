@@ -55,6 +55,21 @@ public final class SparkSessions {
         return conf;
     }
 
+    /**
+     * A Hadoop configuration for commands that run without a Spark session (pretrain): the
+     * spark.hadoop.* settings that spark-submit or --conf put in the system properties are applied,
+     * as Spark itself would, so paths resolve the same way as in the other commands.
+     */
+    public static org.apache.hadoop.conf.Configuration hadoopConfWithoutSpark() {
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        for (Tuple2<String, String> kv : new SparkConf(true).getAll()) {
+            if (kv._1().startsWith("spark.hadoop.")) {
+                conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+            }
+        }
+        return conf;
+    }
+
     /** The driver's spark.hadoop.* settings without the prefix, for executors' Hadoop clients. */
     public static Map<String, String> hadoopSettings(SparkSession spark) {
         Map<String, String> out = new TreeMap<>();

@@ -113,7 +113,7 @@ public final class MetricOptMain implements Callable<Integer> {
         @Override
         public Integer call() {
             MetricOptConfig config = options.load();
-            org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+            org.apache.hadoop.conf.Configuration conf = SparkSessions.hadoopConfWithoutSpark();
             String dir = ThetaStore.directory(conf, config);
             ThetaStore.pretrain(conf, config, dir, OUT);
             return 0;
@@ -135,7 +135,8 @@ public final class MetricOptMain implements Callable<Integer> {
         try {
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
             RunDirectory runDir = new RunDirectory(conf, options.runDir(command));
-            if (!HadoopFiles.exists(conf, runDir.path(RunDirectory.RUN_JSON))) {
+            boolean createsRuns = !"meta-test".equals(command) && !"show".equals(command);
+            if (createsRuns && !HadoopFiles.exists(conf, runDir.path(RunDirectory.RUN_JSON))) {
                 runDir.writeRunJson(
                         command,
                         config,
