@@ -18,6 +18,8 @@ import java.util.TreeSet;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.metrics.Metric;
+import org.metricopt.common.metrics.Metrics;
 
 /**
  * Loads a HOCON configuration (a file plus {@code key=value} overrides) on top of the defaults in
@@ -374,6 +376,21 @@ public final class ConfigLoader {
         if (metric.isBlank()) {
             throw Settings.invalid(
                     FAMILIES + "." + name + ".metric", metric, "a metric id or class name");
+        }
+        if (!metric.contains(".")) {
+            // A built-in id is checked here, before any work; a class name only where tasks run,
+            // since its jar may be on the executors' classpath alone (spark-submit --jars).
+            try {
+                Metrics.load(metric);
+            } catch (MetricOptException e) {
+                throw Settings.invalid(
+                        FAMILIES + "." + name + ".metric",
+                        metric,
+                        "one of "
+                                + String.join(", ", Metrics.builtinIds())
+                                + " or the class name of an "
+                                + Metric.class.getName());
+            }
         }
         return new FamilyConfig(
                 name,

@@ -56,24 +56,69 @@ public final class MetricOptMain implements Callable<Integer> {
                     }
                     return report(ex, verbose);
                 });
+        cli.setParameterExceptionHandler((ex, badArgs) -> reportUsage(ex));
         cli.setExitCodeExceptionMapper(ex -> ErrorClass.INVALID_ARGUMENT.exitCode());
         return cli.execute(args);
+    }
+
+    /**
+     * A malformed command line (unknown subcommand or option, missing value): one error line, like
+     * every other error, instead of picocli's message followed by the whole usage text.
+     */
+    static int reportUsage(CommandLine.ParameterException ex) {
+        StringBuilder message = new StringBuilder(String.valueOf(ex.getMessage()));
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getSuggestions().isEmpty()) {
+            message.append("; did you mean ")
+                    .append(String.join(" or ", unmatched.getSuggestions()))
+                    .append('?');
+        }
+        message.append("; see '")
+                .append(ex.getCommandLine().getCommandSpec().qualifiedName())
+                .append(" --help'");
+        System.err.println("metricopt: error: " + oneLine(message.toString()));
+        return ErrorClass.INVALID_ARGUMENT.exitCode();
+    }
+
+    /** The first line only: Spark puts the driver's stack trace into its exception messages. */
+    private static String firstLine(String message) {
+        return String.valueOf(message).lines().findFirst().orElse("");
+    }
+
+    /** Errors are one line, whatever line breaks a value or a library put into the message. */
+    static String oneLine(String message) {
+        return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ");
     }
 
     static int report(Exception ex, boolean verbose) {
         MetricOptException moe = find(ex);
         if (moe != null) {
-            System.err.println("metricopt: error: " + moe.getMessage());
+            System.err.println("metricopt: error: " + oneLine(moe.getMessage()));
             if (verbose) {
                 ex.printStackTrace();
             }
             return moe.exitCode();
         }
+        // A file-system failure that reached us unclassified (Spark's own Parquet writes): the
+        // I/O class, so schedulers can tell it from a bug; its message names the path.
+        for (Throwable c = ex; c != null; c = c.getCause()) {
+            if (c instanceof java.io.IOException io) {
+                System.err.println(
+                        "metricopt: error: I/O failure: "
+                                + io.getClass().getSimpleName()
+                                + ": "
+                                + firstLine(io.getMessage()));
+                if (verbose) {
+                    ex.printStackTrace();
+                }
+                return ErrorClass.IO_FAILURE.exitCode();
+            }
+        }
         System.err.println(
                 "metricopt: error: "
                         + ex.getClass().getSimpleName()
                         + ": "
-                        + ex.getMessage()
+                        + firstLine(ex.getMessage())
                         + (verbose ? "" : " (rerun with --verbose for the stack trace)"));
         if (verbose) {
             ex.printStackTrace();
@@ -131,10 +176,12 @@ public final class MetricOptMain implements Callable<Integer> {
      */
     static int withSpark(CommonOptions options, String command, SparkBody body) {
         MetricOptConfig config = options.load();
+        // Checked before Spark starts, like the configuration.
+        String runDirUri = options.runDir(command);
         SparkSession spark = SparkSessions.create(config, !"show".equals(command));
         try {
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
-            RunDirectory runDir = new RunDirectory(conf, options.runDir(command));
+            RunDirectory runDir = new RunDirectory(conf, runDirUri);
             boolean createsRuns = !"meta-test".equals(command) && !"show".equals(command);
             if (createsRuns && !HadoopFiles.exists(conf, runDir.path(RunDirectory.RUN_JSON))) {
                 runDir.writeRunJson(
@@ -266,6 +313,17 @@ public final class MetricOptMain implements Callable<Integer> {
                     options,
                     "show",
                     (spark, config, runDir) -> {
+                        if (!HadoopFiles.exists(runDir.hadoopConf(), runDir.path(path))) {
+                            throw new MetricOptException(
+                                    ErrorClass.INVALID_ARGUMENT,
+                                    "run directory "
+                                            + runDir.uri()
+                                            + " has no "
+                                            + path
+                                            + "; run "
+                                            + ("eval".equals(what) ? "meta-test" : "meta-train")
+                                            + " on it first");
+                        }
                         var df = spark.read().parquet(runDir.path(path));
                         String order =
                                 df.columns().length > 0 && what.equals("eval")
