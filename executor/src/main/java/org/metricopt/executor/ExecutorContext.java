@@ -22,7 +22,8 @@ public record ExecutorContext(
         String thetaDir,
         NetworkConfig network,
         int djlThreads,
-        TreeMap<String, String> hadoopSettings)
+        TreeMap<String, String> hadoopSettings,
+        long metricTimeoutMs)
         implements Serializable {
 
     public static ExecutorContext of(
@@ -34,7 +35,8 @@ public record ExecutorContext(
                 thetaDir,
                 config.network(),
                 config.spark().djlThreads(),
-                new TreeMap<>(hadoopSettings));
+                new TreeMap<>(hadoopSettings),
+                config.inner().metricTimeoutMs());
     }
 
     /** Cache key of the per-JVM resources: what determines the loaded dataset and theta. */

@@ -38,7 +38,7 @@ public final class ExecutorResources {
         FashionMnist ds = FashionMnist.load(conf, ctx.dataRoot());
         int[] pool = DataSplits.of(ds, ctx.pretrainCount()).indices(Split.TASK_POOL);
         Theta theta = Theta.load(conf, ctx.thetaDir(), ctx.network());
-        return new TaskRunner(ds, pool, ctx.metaTestPoolFraction(), theta);
+        return new TaskRunner(ds, pool, ctx.metaTestPoolFraction(), theta, ctx.metricTimeoutMs());
     }
 
     /** See {@link EngineSetup#configure}. */

@@ -230,7 +230,8 @@ public final class ConfigLoader {
                         i.doubleIn("sgd-learning-rate", 0.0, 1000.0, true),
                         i.doubleIn("sgd-momentum", 0.0, 0.999, false),
                         i.doubleIn("adam-learning-rate", 0.0, 1000.0, true),
-                        i.doubleIn("phi-init-std", 0.0, 100.0, false));
+                        i.doubleIn("phi-init-std", 0.0, 100.0, false),
+                        i.intIn("metric-timeout-ms", 0, Integer.MAX_VALUE));
         if (inner.batchSize() > tasks.trainSize()) {
             throw Settings.invalid(
                     "inner.batch-size",

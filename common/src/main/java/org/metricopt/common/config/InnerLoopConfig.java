@@ -10,6 +10,7 @@ import java.io.Serializable;
  *     steps, at step 0 and at step T included (K + 1 observations)
  * @param optimizer {@code sgd} or {@code adam}
  * @param phiInitStd standard deviation of phi_0 (0 = the un-adapted network)
+ * @param metricTimeoutMs per-call timeout of a task metric (0 = none)
  */
 public record InnerLoopConfig(
         int steps,
@@ -19,7 +20,8 @@ public record InnerLoopConfig(
         double sgdLearningRate,
         double sgdMomentum,
         double adamLearningRate,
-        double phiInitStd)
+        double phiInitStd,
+        long metricTimeoutMs)
         implements Serializable {
     public static final String SGD = "sgd";
     public static final String ADAM = "adam";

@@ -16,6 +16,8 @@ import org.metricopt.common.tasks.TaskSpec;
  * TaskSpec#observationSteps()}. Minibatches and phi_0 come from the task's own keyed generators.
  */
 public final class InnerLoop {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InnerLoop.class);
+
     private InnerLoop() {}
 
     /** Minibatch rows of step {@code t}: {@code batch} distinct training examples. */
@@ -37,8 +39,11 @@ public final class InnerLoop {
     }
 
     /**
-     * Runs the unroll and returns its trajectory. A metric that throws or returns a value outside
-     * its declared range fails the task (the caller records why); it never yields a number.
+     * Runs the unroll and returns its trajectory. A validation observation whose metric throws,
+     * times out or returns NaN, an infinity or a value outside the metric's declared range is
+     * dropped (recorded as NaN, counted and logged with the task key) and the unroll goes on; a
+     * task left with fewer than two valid observations, or whose test-split metric fails, is failed
+     * with the reason. No bad value is ever passed on as a number.
      */
     public static Trajectory run(
             TaskSpec spec,
@@ -57,14 +62,27 @@ public final class InnerLoop {
         double[] observed = new double[obsSteps.length];
         float[] grad = new float[d];
         int nextObs = 0;
+        int dropped = 0;
+        String lastDrop = "";
         int outputs = spec.numOutputs();
         double testInitial = evaluate(metric, net.testOutputs(phi), outputs, data.testY());
         for (int t = 0; t <= steps; t++) {
             System.arraycopy(phi, 0, phis, t * d, d);
             if (nextObs < obsSteps.length && obsSteps[nextObs] == t) {
-                observed[nextObs] =
-                        evaluate(metric, net.validationOutputs(phi), outputs, data.valY());
-                rule.observe(t, observed[nextObs], phi);
+                try {
+                    observed[nextObs] =
+                            evaluate(metric, net.validationOutputs(phi), outputs, data.valY());
+                    rule.observe(t, observed[nextObs], phi);
+                } catch (org.metricopt.common.errors.MetricOptException e) {
+                    observed[nextObs] = Double.NaN;
+                    dropped++;
+                    lastDrop = e.getMessage();
+                    LOG.warn(
+                            "task {}: dropped the metric observation at step {}: {}",
+                            spec.id(),
+                            t,
+                            lastDrop);
+                }
                 nextObs++;
             }
             int[] rows = minibatch(spec, t);
@@ -74,6 +92,20 @@ public final class InnerLoop {
             } else {
                 losses[t] = (float) net.loss(phi, rows);
             }
+        }
+        if (obsSteps.length - dropped < Math.min(2, obsSteps.length)) {
+            return Trajectory.failed(
+                    spec.id(),
+                    spec.index(),
+                    spec.family(),
+                    method,
+                    "only "
+                            + (obsSteps.length - dropped)
+                            + " of "
+                            + obsSteps.length
+                            + " metric observations were valid; last problem: "
+                            + lastDrop,
+                    System.nanoTime() - start);
         }
         double testFinal = evaluate(metric, net.testOutputs(phi), outputs, data.testY());
         return new Trajectory(

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.metrics.Metric;
 import org.metricopt.common.metrics.Metrics;
+import org.metricopt.common.metrics.TimedMetric;
 import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.nets.Theta;
@@ -22,9 +23,23 @@ public final class TaskRunner {
     private final double metaTestPoolFraction;
     private final Theta theta;
     private final BaseNetwork network;
+    private final long metricTimeoutMs;
 
     public TaskRunner(
             FashionMnist dataset, int[] poolIndices, double metaTestPoolFraction, Theta theta) {
+        this(dataset, poolIndices, metaTestPoolFraction, theta, 0L);
+    }
+
+    /**
+     * @param metricTimeoutMs per-call timeout of the task metric; 0 or less for none
+     */
+    public TaskRunner(
+            FashionMnist dataset,
+            int[] poolIndices,
+            double metaTestPoolFraction,
+            Theta theta,
+            long metricTimeoutMs) {
+        this.metricTimeoutMs = metricTimeoutMs;
         this.dataset = dataset;
         this.poolIndices = poolIndices;
         this.metaTestPoolFraction = metaTestPoolFraction;
@@ -64,7 +79,7 @@ public final class TaskRunner {
     public Trajectory run(TaskSpec spec, String method, PhiOptimizer rule) {
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager()) {
-            Metric metric = Metrics.load(spec.metric());
+            Metric metric = TimedMetric.wrap(Metrics.load(spec.metric()), metricTimeoutMs);
             TaskData data = data(spec);
             try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {
                 return InnerLoop.run(spec, data, net, metric, rule, method);

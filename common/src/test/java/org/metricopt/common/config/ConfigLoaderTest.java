@@ -88,11 +88,11 @@ class ConfigLoaderTest {
         assertThat(InnerLoopConfig.observations(10, 0.01)).isEqualTo(1);
         assertThat(InnerLoopConfig.observations(50, 0.05)).isEqualTo(3);
         assertThat(InnerLoopConfig.observations(3, 1.0)).isEqualTo(3);
-        InnerLoopConfig one = new InnerLoopConfig(1, 0.05, 1, "sgd", 0.1, 0.9, 0.02, 0.0);
+        InnerLoopConfig one = new InnerLoopConfig(1, 0.05, 1, "sgd", 0.1, 0.9, 0.02, 0.0, 0L);
         assertThat(one.observationSteps()).containsExactly(0, 1);
-        InnerLoopConfig fifty = new InnerLoopConfig(50, 0.05, 1, "sgd", 0.1, 0.9, 0.02, 0.0);
+        InnerLoopConfig fifty = new InnerLoopConfig(50, 0.05, 1, "sgd", 0.1, 0.9, 0.02, 0.0, 0L);
         assertThat(fifty.observationSteps()).containsExactly(0, 17, 33, 50);
-        InnerLoopConfig every = new InnerLoopConfig(4, 1.0, 1, "sgd", 0.1, 0.9, 0.02, 0.0);
+        InnerLoopConfig every = new InnerLoopConfig(4, 1.0, 1, "sgd", 0.1, 0.9, 0.02, 0.0, 0L);
         assertThat(every.observationSteps()).containsExactly(0, 1, 2, 3, 4);
     }
 

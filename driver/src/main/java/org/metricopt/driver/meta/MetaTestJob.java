@@ -255,7 +255,10 @@ public final class MetaTestJob {
         for (int i = 0; i < units.size(); i++) {
             EvalUnit u = units.get(i);
             Trajectory t = results.get(i);
-            double v = t.ok() ? t.observedMetrics()[t.observedMetrics().length - 1] : Double.NaN;
+            double v =
+                    t.ok()
+                            ? MetaTrainJob.firstOrLastFinite(t.observedMetrics(), false)
+                            : Double.NaN;
             double[] acc =
                     sums.computeIfAbsent(
                                     u.spec().family() + "|" + u.method(),

@@ -297,8 +297,7 @@ public final class MetaTrainJob {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (Trajectory t : ok) {
                 int steps = t.steps();
-                Interpolation interp =
-                        gp.interpolate(t.observedSteps(), t.observedMetrics(), steps);
+                Interpolation interp = interpolateValid(gp, t, steps);
                 try (ValueFunction f = new ValueFunction(manager, d, vf.hidden(), scaler, w)) {
                     float[] prior = f.predict(t.phis());
                     double rho = spearmanAtObservations(prior, t);
@@ -579,17 +578,53 @@ public final class MetaTrainJob {
         return specs;
     }
 
+    /**
+     * GP interpolation over the valid observations only: dropped ones (NaN, see {@code InnerLoop})
+     * are left out, so a bad metric call never reaches the value function.
+     */
+    static Interpolation interpolateValid(GaussianProcess gp, Trajectory t, int steps) {
+        int[] s = t.observedSteps();
+        double[] m = t.observedMetrics();
+        int n = 0;
+        for (double v : m) {
+            n += Double.isFinite(v) ? 1 : 0;
+        }
+        int[] vs = new int[n];
+        double[] vm = new double[n];
+        int k = 0;
+        for (int i = 0; i < m.length; i++) {
+            if (Double.isFinite(m[i])) {
+                vs[k] = s[i];
+                vm[k++] = m[i];
+            }
+        }
+        return gp.interpolate(vs, vm, steps);
+    }
+
     /** Spearman rank correlation of predictions and observed metrics at the observation steps. */
     public static double spearmanAtObservations(float[] predictions, Trajectory t) {
         int k = t.observedSteps().length;
         if (k < 3) {
             return Double.NaN;
         }
-        double[] p = new double[k];
+        double[] pAll = new double[k];
+        double[] mAll = t.observedMetrics();
+        int valid = 0;
         for (int i = 0; i < k; i++) {
-            p[i] = predictions[t.observedSteps()[i]];
+            pAll[i] = predictions[t.observedSteps()[i]];
+            valid += Double.isFinite(mAll[i]) ? 1 : 0;
         }
-        double[] m = t.observedMetrics();
+        if (valid < 3) {
+            return Double.NaN;
+        }
+        double[] p = new double[valid];
+        double[] m = new double[valid];
+        for (int i = 0, j = 0; i < k; i++) {
+            if (Double.isFinite(mAll[i])) {
+                p[j] = pAll[i];
+                m[j++] = mAll[i];
+            }
+        }
         if (constant(p) || constant(m)) {
             return Double.NaN;
         }
@@ -605,11 +640,21 @@ public final class MetaTrainJob {
         return true;
     }
 
+    /** The first (or last) finite observation; every ok trajectory has at least two. */
+    static double firstOrLastFinite(double[] m, boolean first) {
+        for (int k = 0; k < m.length; k++) {
+            double v = m[first ? k : m.length - 1 - k];
+            if (Double.isFinite(v)) {
+                return v;
+            }
+        }
+        return Double.NaN;
+    }
+
     private static double mean(List<Trajectory> ok, boolean initial) {
         double s = 0;
         for (Trajectory t : ok) {
-            double[] m = t.observedMetrics();
-            s += initial ? m[0] : m[m.length - 1];
+            s += firstOrLastFinite(t.observedMetrics(), initial);
         }
         return s / ok.size();
     }
