@@ -11,7 +11,6 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.nets.Theta;
@@ -27,7 +26,7 @@ import org.metricopt.executor.SparkTestBase;
  */
 class LearnedMetaTrainTest extends SparkTestBase {
 
-    private static MetricOptConfig config(Path theta) {
+    private static MetricOptConfig config(Path theta, boolean reparam) {
         List<String> o = new ArrayList<>();
         o.add("tasks.train-size=200");
         o.add("tasks.val-size=100");
@@ -40,6 +39,7 @@ class LearnedMetaTrainTest extends SparkTestBase {
         o.add("learned-optimizer.enabled=true");
         o.add("learned-optimizer.hidden=4");
         o.add("learned-optimizer.pairs-per-task=2");
+        o.add("learned-optimizer.reparameterisation=" + reparam);
         o.add("pretrain.path=\"" + theta.toUri() + "\"");
         return Fixtures.smallConfig(o.toArray(String[]::new));
     }
@@ -63,10 +63,11 @@ class LearnedMetaTrainTest extends SparkTestBase {
         }
     }
 
-    @Test
-    void sameMetaStateOnOneOrTwoExecutorThreadsAndAfterRetries(@TempDir Path tmp) {
+    @org.junit.jupiter.params.ParameterizedTest(name = "reparameterisation = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void sameMetaStateOnOneOrTwoExecutorThreadsAndAfterRetries(boolean reparam, @TempDir Path tmp) {
         Path theta = tmp.resolve("theta");
-        MetricOptConfig config = config(theta);
+        MetricOptConfig config = config(theta, reparam);
         Fixtures.randomTheta(config)
                 .save(
                         new Configuration(),
