@@ -21,8 +21,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "bench",
-        description = "Measure the pipeline: inner-loop steps per second, memory over many tasks.",
-        subcommands = {BenchCommand.InnerLoop.class, BenchCommand.Memory.class})
+        description =
+                "Measure the pipeline: inner-loop steps per second, memory over many tasks,"
+                        + " meta-iteration time split, local[1] vs local[2] scaling.",
+        subcommands = {
+            BenchCommand.InnerLoop.class,
+            BenchCommand.Memory.class,
+            BenchCommand.MetaIteration.class,
+            BenchCommand.Scaling.class
+        })
 public final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -292,6 +299,221 @@ public final class BenchCommand implements Callable<Integer> {
 
         private static Figure one(String workload, String figure, String unit, double value) {
             return new Figure("memory", workload, figure, unit, new double[] {value});
+        }
+    }
+
+    @Command(
+            name = "meta-iteration",
+            description =
+                    "One value-function and one joint meta-iteration of conf/quickstart.conf in"
+                            + " local mode: wall time split into executor compute, scheduling and"
+                            + " serialisation, and driver work, with bytes returned.")
+    static final class MetaIteration implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
+        boolean help;
+
+        @Option(names = "--json", description = "One JSON object per figure and line.")
+        boolean json;
+
+        @Option(
+                names = "--repeats",
+                paramLabel = "N",
+                description = "Meta-iterations of each kind; figures are medians (default: 3).")
+        int repeats = 3;
+
+        @Option(
+                names = "--warmups",
+                paramLabel = "N",
+                description =
+                        "Untimed meta-iterations of each kind run first in the same session"
+                                + " (default: 1).")
+        int warmups = 1;
+
+        @Option(
+                names = "--conf",
+                paramLabel = "FILE",
+                description =
+                        "Configuration file (default: conf/quickstart.conf, relative to the working directory).")
+        String confFile = MetaIterationBench.CONF_FILE;
+
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
+                description = "Override a configuration key on top of quickstart (repeatable).")
+        List<String> overrides = new ArrayList<>();
+
+        void validate() {
+            if (warmups < 0) {
+                throw new ParameterException(
+                        spec.commandLine(), "--warmups must be at least 0; got " + warmups);
+            }
+            if (repeats < 1) {
+                throw new ParameterException(
+                        spec.commandLine(), "--repeats must be at least 1; got " + repeats);
+            }
+        }
+
+        @Override
+        public Integer call() {
+            validate();
+            PrintWriter out = spec.commandLine().getOut();
+            java.util.function.Consumer<String> log =
+                    line -> {
+                        if (!json) {
+                            out.println(line + "; load average " + Machine.loadAverage());
+                            out.flush();
+                        }
+                    };
+            if (!json) {
+                out.println(Machine.describe());
+                log.accept(
+                        "meta-iteration: "
+                                + repeats
+                                + " of each kind, "
+                                + confFile
+                                + (overrides.isEmpty() ? "" : " " + String.join(" ", overrides)));
+            }
+            List<List<MetaIterationBench.Sample>> samples =
+                    new MetaIterationBench(confFile, overrides).run(warmups, repeats, log);
+            List<Figure> figures = new ArrayList<>();
+            MetaIterationBench.Mode[] modes = MetaIterationBench.Mode.values();
+            for (int i = 0; i < modes.length; i++) {
+                figures.addAll(MetaIterationBench.figures(modes[i], samples.get(i)));
+            }
+            print(out, figures, json);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "scaling",
+            description =
+                    "Finetuning throughput (tasks/s) of conf/quickstart.conf with inner.steps=100,"
+                            + " local[1] against local[2], in two Spark sessions one after the"
+                            + " other.")
+    static final class Scaling implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
+        boolean help;
+
+        @Option(names = "--json", description = "One JSON object per figure and line.")
+        boolean json;
+
+        @Option(
+                names = "--tasks",
+                paramLabel = "N",
+                description = "Tasks per timed batch (default: 24).")
+        int tasks = 24;
+
+        @Option(
+                names = "--warmup-tasks",
+                paramLabel = "N",
+                description = "Untimed tasks run first in each session (default: 24).")
+        int warmupTasks = 24;
+
+        @Option(
+                names = "--local2-first",
+                description =
+                        "Run the local[2] session before the local[1] one (default: local[1]"
+                                + " first), to see the effect of the order.")
+        boolean local2First;
+
+        @Option(
+                names = "--repeats",
+                paramLabel = "N",
+                description = "Timed batches per session; figures are medians (default: 3).")
+        int repeats = 3;
+
+        @Option(
+                names = "--conf",
+                paramLabel = "FILE",
+                description =
+                        "Configuration file (default: conf/quickstart.conf, relative to the working directory).")
+        String confFile = ScalingBench.CONF_FILE;
+
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
+                description = "Override a configuration key on top of quickstart (repeatable).")
+        List<String> overrides = new ArrayList<>();
+
+        void validate() {
+            if (tasks < 1 || warmupTasks < 1 || repeats < 1) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--tasks, --warmup-tasks and --repeats must be at least 1; got "
+                                + tasks
+                                + ", "
+                                + warmupTasks
+                                + " and "
+                                + repeats);
+            }
+        }
+
+        @Override
+        public Integer call() {
+            validate();
+            PrintWriter out = spec.commandLine().getOut();
+            java.util.function.Consumer<String> log =
+                    line -> {
+                        if (!json) {
+                            out.println(line);
+                            out.flush();
+                        }
+                    };
+            if (!json) {
+                out.println(Machine.describe());
+                log.accept(
+                        "scaling: "
+                                + repeats
+                                + " batches of "
+                                + tasks
+                                + " tasks after "
+                                + warmupTasks
+                                + " warm-up tasks, inner.steps=100; load average "
+                                + Machine.loadAverage());
+            }
+            ScalingBench bench = new ScalingBench(confFile, tasks, warmupTasks, overrides);
+            ScalingBench.Result one;
+            ScalingBench.Result two;
+            if (local2First) {
+                two = bench.run(2, repeats, log);
+                one = bench.run(1, repeats, log);
+            } else {
+                one = bench.run(1, repeats, log);
+                two = bench.run(2, repeats, log);
+            }
+            List<Figure> figures =
+                    new ArrayList<>(figures(tasks, one.tasksPerSecond(), two.tasksPerSecond()));
+            String w = "finetune-" + tasks + "-tasks";
+            figures.add(
+                    new Figure("scaling", w, "local1_jvm_cpu_cores", "cores", one.coresObtained()));
+            figures.add(
+                    new Figure("scaling", w, "local2_jvm_cpu_cores", "cores", two.coresObtained()));
+            print(out, figures, json);
+            return 0;
+        }
+
+        static List<Figure> figures(int tasks, double[] one, double[] two) {
+            String w = "finetune-" + tasks + "-tasks";
+            int n = Math.min(one.length, two.length);
+            double[] ratio = new double[n];
+            for (int i = 0; i < n; i++) {
+                ratio[i] = two[i] / one[i];
+            }
+            return List.of(
+                    new Figure("scaling", w, "local1_tasks_per_s", "1/s", one),
+                    new Figure("scaling", w, "local2_tasks_per_s", "1/s", two),
+                    new Figure("scaling", w, "local2_over_local1", "x", ratio));
         }
     }
 }

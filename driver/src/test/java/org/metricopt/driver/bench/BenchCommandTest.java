@@ -18,6 +18,8 @@ import picocli.CommandLine;
 
 /** Argument parsing and figure formatting of {@code bench}; nothing here runs a benchmark. */
 class BenchCommandTest {
+    /** Surefire runs in the module directory; the configuration lives at the repository root. */
+    private static final String QUICKSTART = "../conf/quickstart.conf";
 
     private static CommandLine cli(StringWriter out, StringWriter err) {
         CommandLine cli = new CommandLine(new BenchCommand());
@@ -224,5 +226,132 @@ class BenchCommandTest {
         float expected =
                 ((ds.trainPixels()[k] & 0xff) / 255f - TaskData.PIXEL_MEAN) / TaskData.PIXEL_STD;
         assertThat(data.trainX()[k]).isEqualTo(expected);
+    }
+
+    @Test
+    void metaIterationDefaultsAndOptions() {
+        BenchCommand.MetaIteration d = parsed("meta-iteration", BenchCommand.MetaIteration.class);
+        assertThat(d.json).isFalse();
+        assertThat(d.repeats).isEqualTo(3);
+        assertThat(d.warmups).isEqualTo(1);
+        assertThat(d.overrides).isEmpty();
+        assertThat(d.confFile).isEqualTo("conf/quickstart.conf");
+        BenchCommand.MetaIteration c =
+                parsed(
+                        "meta-iteration",
+                        BenchCommand.MetaIteration.class,
+                        "--json",
+                        "--repeats",
+                        "2",
+                        "--warmups",
+                        "0",
+                        "--set",
+                        "inner.steps=50");
+        assertThat(c.json).isTrue();
+        assertThat(c.repeats).isEqualTo(2);
+        assertThat(c.warmups).isZero();
+        assertThat(c.overrides).containsExactly("inner.steps=50");
+    }
+
+    @Test
+    void metaIterationRejectsBadCountsBeforeAnyWork() {
+        StringWriter err = new StringWriter();
+        assertThat(cli(new StringWriter(), err).execute("meta-iteration", "--repeats", "0"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--repeats must be at least 1; got 0");
+        StringWriter err2 = new StringWriter();
+        assertThat(cli(new StringWriter(), err2).execute("meta-iteration", "--warmups", "-1"))
+                .isEqualTo(2);
+        assertThat(err2.toString()).contains("--warmups must be at least 0; got -1");
+        assertThat(
+                        cli(new StringWriter(), new StringWriter())
+                                .execute("meta-iteration", "--repeats", "many"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void metaIterationConfigIsQuickstartWithOneIterationAndTheModesSwitch() {
+        var vf =
+                MetaIterationBench.config(
+                        QUICKSTART,
+                        MetaIterationBench.Mode.VALUE_FUNCTION,
+                        "file:/tmp/p",
+                        List.of());
+        var joint =
+                MetaIterationBench.config(
+                        QUICKSTART, MetaIterationBench.Mode.JOINT, "file:/tmp/p", List.of());
+        assertThat(vf.metaTrain().iterations()).isEqualTo(1);
+        assertThat(vf.metaTrain().tasksPerIteration()).isEqualTo(8);
+        assertThat(vf.learnedOptimizer().enabled()).isFalse();
+        assertThat(joint.learnedOptimizer().enabled()).isTrue();
+        assertThat(joint.pretrain().path()).isEqualTo("file:/tmp/p");
+    }
+
+    @Test
+    void schedulingIsUnrollWallLessComputeSpreadOverTheCores() {
+        var s = new MetaIterationBench.Sample(10, 4.0, 6.0, 0.5, 0, 100, 0, 8, 2);
+        assertThat(s.schedulingS()).isEqualTo(1.0);
+        List<Figure> f =
+                MetaIterationBench.figures(MetaIterationBench.Mode.VALUE_FUNCTION, List.of(s));
+        assertThat(f)
+                .filteredOn(x -> x.figure().equals("phase_a_executor_share_of_unroll"))
+                .singleElement()
+                .satisfies(x -> assertThat(x.median()).isEqualTo(75.0));
+        assertThat(f)
+                .filteredOn(x -> x.figure().equals("outside_iteration_s"))
+                .singleElement()
+                .satisfies(x -> assertThat(x.median()).isEqualTo(5.5));
+        assertThat(f).allSatisfy(x -> assertThat(x.bench()).isEqualTo("meta-iteration"));
+    }
+
+    @Test
+    void scalingDefaultsAndOptions() {
+        BenchCommand.Scaling d = parsed("scaling", BenchCommand.Scaling.class);
+        assertThat(d.json).isFalse();
+        assertThat(d.tasks).isEqualTo(24);
+        assertThat(d.warmupTasks).isEqualTo(24);
+        assertThat(d.local2First).isFalse();
+        assertThat(d.repeats).isEqualTo(3);
+        assertThat(d.confFile).isEqualTo("conf/quickstart.conf");
+        BenchCommand.Scaling c =
+                parsed(
+                        "scaling",
+                        BenchCommand.Scaling.class,
+                        "--json",
+                        "--local2-first",
+                        "--tasks",
+                        "12",
+                        "--warmup-tasks",
+                        "2",
+                        "--repeats",
+                        "1",
+                        "--set",
+                        "inner.steps=20");
+        assertThat(c.json).isTrue();
+        assertThat(c.tasks).isEqualTo(12);
+        assertThat(c.local2First).isTrue();
+        assertThat(c.warmupTasks).isEqualTo(2);
+        assertThat(c.repeats).isEqualTo(1);
+        assertThat(c.overrides).containsExactly("inner.steps=20");
+    }
+
+    @Test
+    void scalingRejectsBadCountsBeforeAnyWork() {
+        StringWriter err = new StringWriter();
+        assertThat(cli(new StringWriter(), err).execute("scaling", "--tasks", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("must be at least 1");
+    }
+
+    @Test
+    void scalingConfigSetsTheMasterAndTheStepsAndFiguresGiveTheRatio() {
+        var c = ScalingBench.config(QUICKSTART, 2, "file:/tmp/p", List.of());
+        assertThat(c.spark().master()).isEqualTo("local[2]");
+        assertThat(c.inner().steps()).isEqualTo(100);
+        List<Figure> f = BenchCommand.Scaling.figures(24, new double[] {2, 4}, new double[] {3, 6});
+        assertThat(f)
+                .extracting(Figure::figure)
+                .containsExactly("local1_tasks_per_s", "local2_tasks_per_s", "local2_over_local1");
+        assertThat(f.get(2).samples()).containsExactly(1.5, 1.5);
+        assertThat(f.get(0).workload()).isEqualTo("finetune-24-tasks");
     }
 }
