@@ -63,6 +63,16 @@ public record TaskSpec(
 
     /** The same task finetuned on another surrogate loss. */
     public TaskSpec withLoss(String newLoss) {
+        return copy(newLoss, optimizer, learningRate);
+    }
+
+    /** The same task with another inner-loop optimizer and learning rate (for baselines). */
+    public TaskSpec withOptimizer(String newOptimizer, double newLearningRate) {
+        return copy(loss, newOptimizer, newLearningRate);
+    }
+
+    /** This task with the finetuning settings a method may change; everything else is kept. */
+    private TaskSpec copy(String newLoss, String newOptimizer, double newLearningRate) {
         return new TaskSpec(
                 stream,
                 iteration,
@@ -72,39 +82,6 @@ public record TaskSpec(
                 kind,
                 metric,
                 newLoss,
-                classes,
-                positiveFraction,
-                minEvalPositives,
-                labelNoise,
-                classWeights,
-                contrast,
-                brightness,
-                noiseStd,
-                rotationDeg,
-                trainSize,
-                valSize,
-                testSize,
-                metaTestPool,
-                steps,
-                observationSteps,
-                batchSize,
-                optimizer,
-                learningRate,
-                momentum,
-                phiInitStd);
-    }
-
-    /** The same task with another inner-loop optimizer and learning rate (for baselines). */
-    public TaskSpec withOptimizer(String newOptimizer, double newLearningRate) {
-        return new TaskSpec(
-                stream,
-                iteration,
-                index,
-                seed,
-                family,
-                kind,
-                metric,
-                loss,
                 classes,
                 positiveFraction,
                 minEvalPositives,

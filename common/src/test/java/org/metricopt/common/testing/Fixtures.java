@@ -1,11 +1,7 @@
 package org.metricopt.common.testing;
 
-import ai.djl.ndarray.BaseNDManager;
-import ai.djl.ndarray.NDManager;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
@@ -56,14 +52,7 @@ public final class Fixtures {
 
     /** Number of native managers alive under the engine's system manager. */
     public static int liveManagers() {
-        try (NDManager probe = NDManager.newBaseManager()) {
-            NDManager system = probe.getParentManager();
-            Field f = BaseNDManager.class.getDeclaredField("resources");
-            f.setAccessible(true);
-            return ((Map<?, ?>) f.get(system)).size() - 1;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.metricopt.common.io.ProcessMemory.liveManagers();
     }
 
     /**
@@ -78,34 +67,13 @@ public final class Fixtures {
         return rssKib() - jvm / 1024;
     }
 
-    /**
-     * Runs the garbage collector and gives the reference handler time to run the cleaners of direct
-     * buffers, which DJL uses to move data in and out of native arrays.
-     */
+    /** See {@link org.metricopt.common.io.ProcessMemory#settle()}. */
     public static void settleJvm() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        org.metricopt.common.io.ProcessMemory.settle();
     }
 
-    /** Resident set size of this process in KiB, from /proc/self/status. */
+    /** Resident set size of this process in KiB. */
     public static long rssKib() {
-        try {
-            for (String line :
-                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return -1;
+        return org.metricopt.common.io.ProcessMemory.rssKib();
     }
 }

@@ -1,16 +1,9 @@
 package org.metricopt.driver.bench;
 
-import ai.djl.ndarray.BaseNDManager;
-import ai.djl.ndarray.NDManager;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.reflect.Field;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.metricopt.common.config.ConfigLoader;
@@ -18,6 +11,7 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.DataSplits;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.data.Split;
+import org.metricopt.common.io.ProcessMemory;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.nets.Theta;
 import org.metricopt.common.tasks.TaskSampler;
@@ -130,61 +124,11 @@ public final class MemoryBench {
     }
 
     private static Sample sample(int done) {
-        settle();
-        long rss = rssKib();
+        ProcessMemory.settle();
+        long rss = ProcessMemory.rssKib();
         MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
         long jvm =
                 mx.getHeapMemoryUsage().getCommitted() + mx.getNonHeapMemoryUsage().getCommitted();
-        return new Sample(done, rss, rss - jvm / 1024, liveManagers());
-    }
-
-    /**
-     * Runs the garbage collector and gives the reference handler time to run the cleaners of direct
-     * buffers, which DJL uses to move data in and out of native arrays.
-     */
-    private static void settle() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** Resident set size of this process in KiB, from /proc/self/status. */
-    static long rssKib() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    "cannot read /proc/self/status; the memory benchmark needs Linux", e);
-        }
-        throw new IllegalStateException("/proc/self/status has no VmRSS line");
-    }
-
-    /**
-     * Native managers alive under the engine's system manager (the probe itself excluded). DJL does
-     * not expose the count, so this reads BaseNDManager's resource map by reflection, as the tests
-     * do (common's Fixtures.liveManagers).
-     */
-    static int liveManagers() {
-        try (NDManager probe = NDManager.newBaseManager()) {
-            NDManager system = probe.getParentManager();
-            Field f = BaseNDManager.class.getDeclaredField("resources");
-            f.setAccessible(true);
-            return ((Map<?, ?>) f.get(system)).size() - 1;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(
-                    "DJL's BaseNDManager no longer has a 'resources' map; update"
-                            + " MemoryBench.liveManagers for this DJL version",
-                    e);
-        }
+        return new Sample(done, rss, rss - jvm / 1024, ProcessMemory.liveManagers());
     }
 }
