@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -38,19 +37,17 @@ public final class FinetuneJob {
             List<TaskSpec> specs,
             int partitions,
             String group) {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobGroup(group, group + ": " + specs.size() + " finetuning tasks", true);
-        try {
-            List<Trajectory> out =
-                    new ArrayList<>(
-                            jsc.parallelize(specs, partitions)
-                                    .mapPartitions(new FinetunePartition(ctx))
-                                    .collect());
-            out.sort(Comparator.comparingInt(Trajectory::index));
-            return out;
-        } finally {
-            jsc.clearJobGroup();
-        }
+        List<Trajectory> out =
+                new ArrayList<>(
+                        SparkSessions.runJob(
+                                spark,
+                                group,
+                                specs.size() + " finetuning tasks",
+                                specs,
+                                partitions,
+                                new FinetunePartition(ctx)));
+        out.sort(Comparator.comparingInt(Trajectory::index));
+        return out;
     }
 
     public static List<Trajectory> run(

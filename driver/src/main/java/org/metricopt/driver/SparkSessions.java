@@ -1,8 +1,12 @@
 package org.metricopt.driver;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.executor.MetricOptKryoRegistrator;
@@ -88,5 +92,26 @@ public final class SparkSessions {
         }
         int parallelism = spark.sparkContext().defaultParallelism();
         return Math.max(1, Math.min(n, 4 * parallelism));
+    }
+
+    /**
+     * Runs {@code fn} over {@code items} split into {@code partitions} as one Spark job in the
+     * named job group (so the Spark UI reads as meta-iterations and phases) and collects the
+     * results in item order.
+     */
+    public static <T, R> List<R> runJob(
+            SparkSession spark,
+            String group,
+            String description,
+            List<T> items,
+            int partitions,
+            FlatMapFunction<Iterator<T>, R> fn) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobGroup(group, group + ": " + description, true);
+        try {
+            return jsc.parallelize(items, partitions).mapPartitions(fn).collect();
+        } finally {
+            jsc.clearJobGroup();
+        }
     }
 }

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
+import org.metricopt.common.config.EvalConfig;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.stats.Stats;
 
@@ -44,15 +45,11 @@ public final class EvalReport {
     /** Baselines every method is compared with, in column order. */
     public static final List<String> BASELINES = List.of("ce-sgd", "ce-adam");
 
-    /** Methods in report order; any other method follows, sorted by id. */
-    public static final List<String> METHOD_ORDER =
-            List.of(
-                    "ce-sgd",
-                    "ce-adam",
-                    "ap-surrogate",
-                    "metricopt-sgd",
-                    "metricopt-adam",
-                    "metricopt-learned");
+    /**
+     * Methods in report order (the configuration's list of known methods); any other method
+     * follows, sorted by id.
+     */
+    public static final List<String> METHOD_ORDER = EvalConfig.KNOWN_METHODS;
 
     /** The method plotted against {@code ce-sgd} in the per-task scatter plot. */
     public static final String SCATTER_METHOD = "metricopt-sgd";

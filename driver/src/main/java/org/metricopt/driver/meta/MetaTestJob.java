@@ -226,27 +226,14 @@ public final class MetaTestJob {
             List<EvalUnit> units,
             String group) {
         EngineSetup.configure(config.spark().djlThreads());
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobGroup(group, group + ": " + units.size() + " unrolls", true);
-        try {
-            int partitions =
-                    Math.max(
-                            1,
-                            Math.min(units.size(), 4 * spark.sparkContext().defaultParallelism()));
-            if (config.spark().partitions() > 0) {
-                partitions = Math.min(units.size(), config.spark().partitions());
-            }
-            return jsc.parallelize(units, partitions)
-                    .mapPartitions(
-                            new EvalPartition(
-                                    ctx,
-                                    config.valueFunction(),
-                                    config.learnedOptimizer().hidden(),
-                                    vf))
-                    .collect();
-        } finally {
-            jsc.clearJobGroup();
-        }
+        return SparkSessions.runJob(
+                spark,
+                group,
+                units.size() + " unrolls",
+                units,
+                SparkSessions.partitions(spark, config, units.size()),
+                new EvalPartition(
+                        ctx, config.valueFunction(), config.learnedOptimizer().hidden(), vf));
     }
 
     /** Per (family, method): the learning rate with the lowest mean final validation metric. */

@@ -431,36 +431,19 @@ public final class MetaTrainJob {
                 withBroadcast(
                         spark,
                         payload,
-                        b -> {
-                            JavaSparkContext jsc =
-                                    JavaSparkContext.fromSparkContext(spark.sparkContext());
-                            String group = String.format("metricopt-iter-%06d-phase-b", it);
-                            jsc.setJobGroup(
-                                    group,
-                                    group + ": " + units.size() + " antithetic ES pairs",
-                                    true);
-                            try {
-                                int partitions =
-                                        Math.max(
-                                                1,
-                                                Math.min(
-                                                        units.size(),
-                                                        4
-                                                                * spark.sparkContext()
-                                                                        .defaultParallelism()));
-                                return jsc.parallelize(units, partitions)
-                                        .mapPartitions(
-                                                new EsPartition(
-                                                        ctx,
-                                                        config.seed(),
-                                                        config.valueFunction(),
-                                                        lo,
-                                                        b))
-                                        .collect();
-                            } finally {
-                                jsc.clearJobGroup();
-                            }
-                        });
+                        b ->
+                                SparkSessions.runJob(
+                                        spark,
+                                        String.format("metricopt-iter-%06d-phase-b", it),
+                                        units.size() + " antithetic ES pairs",
+                                        units,
+                                        SparkSessions.partitions(spark, config, units.size()),
+                                        new EsPartition(
+                                                ctx,
+                                                config.seed(),
+                                                config.valueFunction(),
+                                                lo,
+                                                b)));
         double sigma = Math.sqrt(lo.sigmaSquared());
         List<double[]> samples = new ArrayList<>();
         List<double[]> reparamSamples = new ArrayList<>();
