@@ -53,8 +53,7 @@ public final class FinetuneJob {
     public static List<Trajectory> run(
             SparkSession spark, MetricOptConfig config, RunDirectory runDir, PrintStream out) {
         String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
-        ExecutorContext ctx =
-                ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
+        ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
         List<TaskSpec> specs =
                 new TaskSampler(config)
                         .sampleBatch(TaskSampler.FINETUNE, 0, config.finetuneTasks());

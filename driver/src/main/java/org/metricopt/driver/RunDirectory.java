@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.io.Provenance;
 
@@ -56,6 +60,85 @@ public final class RunDirectory {
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
             throw HadoopFiles.ioFailure("cannot write " + path(RUN_JSON), e);
+        }
+    }
+
+    /**
+     * Checks, before Spark starts, that a command that writes a run may use this directory. A
+     * directory whose run.json records another configuration fingerprint is refused (exit 5): its
+     * checkpoints, metrics and reports would be mixed with another run's. With {@code forceNew} an
+     * existing, non-empty directory is moved aside whole to {@code <dir>.replaced-<time>} (nothing
+     * is deleted) and the run starts fresh.
+     */
+    public static void claim(
+            Configuration conf,
+            String uri,
+            String fingerprint,
+            boolean resume,
+            boolean forceNew,
+            java.io.PrintStream out) {
+        if (forceNew && resume) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    "--force-new and --resume contradict each other: --resume continues the run in "
+                            + uri
+                            + ", --force-new moves it aside and starts over; give one");
+        }
+        RunDirectory dir = new RunDirectory(conf, uri);
+        try {
+            FileSystem fs = HadoopFiles.fs(conf, dir.uri());
+            Path path = new Path(dir.uri());
+            if (!fs.exists(path)
+                    || (fs.getFileStatus(path).isDirectory() && fs.listStatus(path).length == 0)) {
+                return;
+            }
+            if (forceNew) {
+                String stamp =
+                        java.time.LocalDateTime.now()
+                                .format(
+                                        java.time.format.DateTimeFormatter.ofPattern(
+                                                "yyyyMMdd-HHmmss"));
+                Path aside = new Path(dir.uri() + ".replaced-" + stamp);
+                for (int n = 2; fs.exists(aside); n++) {
+                    aside = new Path(dir.uri() + ".replaced-" + stamp + "-" + n);
+                }
+                if (!fs.rename(path, aside)) {
+                    throw new MetricOptException(
+                            ErrorClass.IO_FAILURE,
+                            "--force-new: cannot move " + dir.uri() + " aside to " + aside);
+                }
+                out.println("--force-new: moved the existing run directory aside to " + aside);
+                return;
+            }
+        } catch (IOException e) {
+            throw HadoopFiles.ioFailure("cannot inspect run directory " + dir.uri(), e);
+        }
+        if (!HadoopFiles.exists(conf, dir.path(RUN_JSON))) {
+            return;
+        }
+        JsonNode recorded;
+        try {
+            recorded = dir.readRunJson().path("provenance").path("config_fingerprint");
+        } catch (MetricOptException | IllegalArgumentException e) {
+            throw new MetricOptException(
+                    ErrorClass.RUN_DIR_CONFLICT,
+                    dir.path(RUN_JSON)
+                            + " cannot be read as a run record ("
+                            + e.getMessage()
+                            + "); choose another --run-dir, or pass --force-new to move this"
+                            + " directory aside and start a new run");
+        }
+        if (recorded.isTextual() && !recorded.asText().equals(fingerprint)) {
+            throw new MetricOptException(
+                    ErrorClass.RUN_DIR_CONFLICT,
+                    "run directory "
+                            + dir.uri()
+                            + " belongs to another configuration (config_fingerprint "
+                            + recorded.asText()
+                            + " in its run.json, this one is "
+                            + fingerprint
+                            + "); rerun with the configuration in its run.json, choose another"
+                            + " --run-dir, or pass --force-new to move it aside and start over");
         }
     }
 

@@ -9,6 +9,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.data.FashionMnist;
+import org.metricopt.executor.ExecutorContext;
 import org.metricopt.executor.MetricOptKryoRegistrator;
 import scala.Tuple2;
 
@@ -37,6 +39,8 @@ public final class SparkSessions {
             conf.setAppName(config.spark().appName());
         }
         applyDefaults(conf);
+        // The configuration's hadoop block, unless spark-submit --conf already set the key.
+        config.hadoop().forEach((k, v) -> conf.setIfMissing("spark.hadoop." + k, v));
         if (!strictKryo) {
             conf.set("spark.kryo.registrationRequired", "false");
         }
@@ -64,14 +68,30 @@ public final class SparkSessions {
      * spark.hadoop.* settings that spark-submit or --conf put in the system properties are applied,
      * as Spark itself would, so paths resolve the same way as in the other commands.
      */
-    public static org.apache.hadoop.conf.Configuration hadoopConfWithoutSpark() {
+    public static org.apache.hadoop.conf.Configuration hadoopConfWithoutSpark(
+            MetricOptConfig config) {
         org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        config.hadoop().forEach(conf::set);
         for (Tuple2<String, String> kv : new SparkConf(true).getAll()) {
             if (kv._1().startsWith("spark.hadoop.")) {
                 conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
             }
         }
         return conf;
+    }
+
+    /**
+     * The context the executors run with. The dataset is loaded and validated here on the driver
+     * first, so a missing, truncated or malformed dataset is one clear error before any Spark job
+     * starts; its checksum travels along, so an executor that sees other bytes (a dataset replaced
+     * or vanished during the run, or a node with another copy) refuses instead of mixing data.
+     */
+    public static ExecutorContext executorContext(
+            SparkSession spark, MetricOptConfig config, String thetaDir) {
+        String checksum =
+                FashionMnist.load(spark.sparkContext().hadoopConfiguration(), config.data().root())
+                        .checksum();
+        return ExecutorContext.of(config, thetaDir, hadoopSettings(spark), checksum);
     }
 
     /** The driver's spark.hadoop.* settings without the prefix, for executors' Hadoop clients. */

@@ -25,7 +25,7 @@ class FarmOutTest extends SparkTestBase {
         MetricOptConfig config = Fixtures.smallConfig();
         String thetaDir = dir.toUri() + "theta";
         Fixtures.randomTheta(config).save(new Configuration(), thetaDir);
-        ExecutorContext ctx = ExecutorContext.of(config, thetaDir, Map.of());
+        ExecutorContext ctx = ExecutorContext.of(config, thetaDir, Map.of(), null);
         List<TaskSpec> specs = new TaskSampler(config).sampleBatch(TaskSampler.FINETUNE, 0, 6);
 
         List<Trajectory>[] runs = new List[3];

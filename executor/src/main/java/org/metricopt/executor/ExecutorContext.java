@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.config.NetworkConfig;
+import org.metricopt.common.config.Redaction;
 import org.metricopt.common.nets.Theta;
 
 /**
@@ -13,7 +14,10 @@ import org.metricopt.common.nets.Theta;
  * count. Small and immutable; shipped inside the task closure.
  *
  * @param thetaDir the directory of the saved theta
- * @param hadoopSettings spark.hadoop.* settings of the driver, without the prefix
+ * @param hadoopSettings spark.hadoop.* settings of the driver, without the prefix (may hold
+ *     credentials, so {@link #toString} masks them)
+ * @param datasetChecksum SHA-256 of the dataset files as the driver validated them before the first
+ *     job, or null; an executor that reads other bytes under {@code dataRoot} refuses to run
  */
 public record ExecutorContext(
         String dataRoot,
@@ -23,11 +27,15 @@ public record ExecutorContext(
         NetworkConfig network,
         int djlThreads,
         TreeMap<String, String> hadoopSettings,
-        long metricTimeoutMs)
+        long metricTimeoutMs,
+        String datasetChecksum)
         implements Serializable {
 
     public static ExecutorContext of(
-            MetricOptConfig config, String thetaDir, Map<String, String> hadoopSettings) {
+            MetricOptConfig config,
+            String thetaDir,
+            Map<String, String> hadoopSettings,
+            String datasetChecksum) {
         return new ExecutorContext(
                 config.data().root(),
                 config.data().pretrainCount(),
@@ -36,7 +44,26 @@ public record ExecutorContext(
                 config.network(),
                 config.spark().djlThreads(),
                 new TreeMap<>(hadoopSettings),
-                config.inner().metricTimeoutMs());
+                config.inner().metricTimeoutMs(),
+                datasetChecksum);
+    }
+
+    /** Like the record's, with credentials in the Hadoop settings masked (it may be logged). */
+    @Override
+    public String toString() {
+        TreeMap<String, String> shown = new TreeMap<>();
+        hadoopSettings.forEach((k, v) -> shown.put(k, Redaction.value(k, v)));
+        return "ExecutorContext[dataRoot="
+                + Redaction.maskUriPasswords(dataRoot)
+                + ", thetaDir="
+                + Redaction.maskUriPasswords(thetaDir)
+                + ", network="
+                + network.signature()
+                + ", hadoopSettings="
+                + shown
+                + ", datasetChecksum="
+                + datasetChecksum
+                + "]";
     }
 
     /** Cache key of the per-JVM resources: what determines the loaded dataset and theta. */

@@ -3,9 +3,12 @@ package org.metricopt.executor;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
+import org.metricopt.common.config.Redaction;
 import org.metricopt.common.data.DataSplits;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.data.Split;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.nets.Theta;
 import org.metricopt.common.unroll.TaskRunner;
@@ -36,6 +39,18 @@ public final class ExecutorResources {
     private static TaskRunner load(ExecutorContext ctx) {
         Configuration conf = hadoopConf(ctx.hadoopSettings());
         FashionMnist ds = FashionMnist.load(conf, ctx.dataRoot());
+        if (ctx.datasetChecksum() != null && !ctx.datasetChecksum().equals(ds.checksum())) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_DATASET,
+                    "data.root = "
+                            + Redaction.maskUriPasswords(ctx.dataRoot())
+                            + " holds other data on this executor (sha256 "
+                            + ds.checksum()
+                            + ") than the driver validated (sha256 "
+                            + ctx.datasetChecksum()
+                            + "); every executor must read the same dataset, unchanged during the"
+                            + " run");
+        }
         int[] pool = DataSplits.of(ds, ctx.pretrainCount()).indices(Split.TASK_POOL);
         Theta theta = Theta.load(conf, ctx.thetaDir(), ctx.network());
         return new TaskRunner(ds, pool, ctx.metaTestPoolFraction(), theta, ctx.metricTimeoutMs());

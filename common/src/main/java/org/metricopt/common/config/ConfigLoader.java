@@ -31,6 +31,7 @@ public final class ConfigLoader {
     private static final String FAMILIES = "tasks.families";
     private static final String FAMILY_DEFAULTS = "tasks.family-defaults";
     private static final String MIXTURE = "tasks.mixture";
+    private static final String HADOOP = "hadoop";
 
     private ConfigLoader() {}
 
@@ -99,7 +100,9 @@ public final class ConfigLoader {
         if (eq <= 0) {
             throw new MetricOptException(
                     ErrorClass.INVALID_ARGUMENT,
-                    "--set " + o + ": expected key=value, for example --set inner.steps=200");
+                    "--set "
+                            + Redaction.maskUriPasswords(o)
+                            + ": expected key=value, for example --set inner.steps=200");
         }
         String key = o.substring(0, eq).trim();
         String value = o.substring(eq + 1).trim();
@@ -112,7 +115,11 @@ public final class ConfigLoader {
             } catch (ConfigException e2) {
                 throw new MetricOptException(
                         ErrorClass.INVALID_ARGUMENT,
-                        "--set " + o + ": '" + key + "' is not a valid key path");
+                        "--set "
+                                + Redaction.argument(o)
+                                + ": '"
+                                + key
+                                + "' is not a valid key path");
             }
         }
     }
@@ -136,7 +143,7 @@ public final class ConfigLoader {
         }
         sortedKeys.sort(Comparator.naturalOrder());
         for (String key : sortedKeys) {
-            if (key.startsWith(MIXTURE + ".")) {
+            if (key.startsWith(MIXTURE + ".") || key.startsWith(HADOOP + ".")) {
                 continue;
             }
             if (key.startsWith(FAMILIES + ".")) {
@@ -297,7 +304,9 @@ public final class ConfigLoader {
                         lo.doubleIn("meta-learning-rate", 0.0, 10.0, true),
                         lo.doubleIn("clip", 0.0, 1e9, true),
                         lo.doubleIn("divergence-penalty", 0.0, 1e9, true));
-        String json = c.root().render(ConfigRenderOptions.concise().setFormatted(true));
+        SortedMap<String, String> hadoop = buildHadoop(c);
+        String json =
+                Redaction.config(c).root().render(ConfigRenderOptions.concise().setFormatted(true));
         return new MetricOptConfig(
                 seed,
                 data,
@@ -311,7 +320,31 @@ public final class ConfigLoader {
                 metaTrain,
                 eval,
                 learned,
+                hadoop,
                 json);
+    }
+
+    /**
+     * The {@code hadoop} block: Hadoop client settings, written either quoted ({@code
+     * "fs.s3a.endpoint" = ...}) or as nested keys; both give the same dotted Hadoop key. Values
+     * must be scalars.
+     */
+    private static SortedMap<String, String> buildHadoop(Config c) {
+        SortedMap<String, String> out = new TreeMap<>();
+        Config h = new Settings(c, "").child(HADOOP).raw();
+        for (Map.Entry<String, ConfigValue> e : h.entrySet()) {
+            String key = String.join(".", com.typesafe.config.ConfigUtil.splitPath(e.getKey()));
+            ConfigValue v = e.getValue();
+            if (v.valueType() == com.typesafe.config.ConfigValueType.LIST
+                    || v.valueType() == com.typesafe.config.ConfigValueType.NULL) {
+                throw Settings.invalid(
+                        HADOOP + ".\"" + key + "\"",
+                        Redaction.isSensitiveKey(key) ? Redaction.MASK : v,
+                        "a string, number or boolean Hadoop setting");
+            }
+            out.put(key, String.valueOf(v.unwrapped()));
+        }
+        return out;
     }
 
     private static TaskDistributionConfig buildTasks(Settings t) {
@@ -378,7 +411,7 @@ public final class ConfigLoader {
             throw Settings.invalid(
                     FAMILIES + "." + name + ".metric", metric, "a metric id or class name");
         }
-        if (!metric.contains(".")) {
+        if (!metric.contains(".") || metric.startsWith(Metrics.COMMAND_PREFIX)) {
             // A built-in id is checked here, before any work; a class name only where tasks run,
             // since its jar may be on the executors' classpath alone (spark-submit --jars).
             try {

@@ -8,7 +8,10 @@ import java.io.Serializable;
  *
  * @param seed root of every random draw (DESIGN.md section 5)
  * @param finetuneTasks number of tasks of the {@code finetune} command
- * @param resolvedJson the resolved configuration as JSON, for run.json and checkpoints
+ * @param hadoop Hadoop client settings of the {@code hadoop} block (may hold credentials: never
+ *     print or persist them)
+ * @param resolvedJson the resolved configuration as JSON with credentials redacted (see {@link
+ *     Redaction}), for run.json and configuration fingerprints
  */
 public record MetricOptConfig(
         long seed,
@@ -23,5 +26,6 @@ public record MetricOptConfig(
         MetaTrainConfig metaTrain,
         EvalConfig eval,
         LearnedOptimizerConfig learnedOptimizer,
+        java.util.SortedMap<String, String> hadoop,
         String resolvedJson)
         implements Serializable {}

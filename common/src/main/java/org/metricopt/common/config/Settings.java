@@ -41,7 +41,9 @@ public final class Settings {
                 "config key "
                         + key
                         + " = "
-                        + render(value)
+                        + (Redaction.isSensitiveKey(key)
+                                ? Redaction.MASK
+                                : Redaction.maskUriPasswords(render(value)))
                         + " is not allowed; expected "
                         + allowed);
     }

@@ -25,13 +25,17 @@ public final class Metrics {
 
     private static final String TOP_K_PREFIX = TopKError.ID_PREFIX + ":";
 
+    /** Selects an external program as the metric: {@code command:PROGRAM ARG...}. */
+    public static final String COMMAND_PREFIX = CommandMetric.PREFIX;
+
     private static final List<String> BUILTIN_IDS =
             List.of(
                     MisclassificationRate.ID,
                     OneMinusAucpr.ID,
                     OneMinusAuroc.ID,
                     OneMinusF1.ID,
-                    TOP_K_PREFIX + "K");
+                    TOP_K_PREFIX + "K",
+                    COMMAND_PREFIX + "PROGRAM ARG...");
 
     private static final String ALLOWED =
             "allowed: "
@@ -50,8 +54,10 @@ public final class Metrics {
     }
 
     /**
-     * The metric configured by {@code name}: a built-in id, {@code top-k-error:K}, or a fully
-     * qualified class name (any name containing a '.').
+     * The metric configured by {@code name}: a built-in id, {@code top-k-error:K}, {@code
+     * command:PROGRAM ARG...} (see {@link CommandMetric}), or a fully qualified class name (any
+     * other name containing a '.'). Only the class a name gives is ever loaded: there is no
+     * classpath scanning or service discovery of plug-ins.
      *
      * @throws MetricOptException {@link ErrorClass#INVALID_CONFIG} for an unknown or malformed
      *     name, {@link ErrorClass#METRIC_FAILURE} for a user class that cannot be loaded, does not
@@ -74,6 +80,9 @@ public final class Metrics {
                 return new OneMinusF1();
             default:
                 break;
+        }
+        if (name.startsWith(COMMAND_PREFIX)) {
+            return CommandMetric.parse(name);
         }
         if (name.equals(TopKError.ID_PREFIX) || name.startsWith(TOP_K_PREFIX)) {
             return new TopKError(parseK(name));

@@ -32,8 +32,14 @@ public final class TimedMetric implements Metric {
         this.timeoutMs = timeoutMs;
     }
 
-    /** The metric itself when {@code timeoutMs <= 0}, else a timed wrapper. */
+    /**
+     * The metric itself when {@code timeoutMs <= 0}, else a timed wrapper. A {@link CommandMetric}
+     * always gets a timeout, and enforces it itself by killing its program.
+     */
     public static Metric wrap(Metric metric, long timeoutMs) {
+        if (metric instanceof CommandMetric command) {
+            return command.withTimeout(timeoutMs);
+        }
         return timeoutMs <= 0 ? metric : new TimedMetric(metric, timeoutMs);
     }
 

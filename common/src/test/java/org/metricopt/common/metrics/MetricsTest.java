@@ -17,7 +17,7 @@ class MetricsTest {
 
     private static final String ALLOWED =
             "allowed: misclassification, one-minus-aucpr, one-minus-auroc, one-minus-f1,"
-                    + " top-k-error:K, or a class name implementing"
+                    + " top-k-error:K, command:PROGRAM ARG..., or a class name implementing"
                     + " org.metricopt.common.metrics.Metric";
 
     private static final Predictions BINARY =
@@ -114,7 +114,8 @@ class MetricsTest {
                         "one-minus-aucpr",
                         "one-minus-auroc",
                         "one-minus-f1",
-                        "top-k-error:K");
+                        "top-k-error:K",
+                        "command:PROGRAM ARG...");
     }
 
     @Test
@@ -253,7 +254,7 @@ class MetricsTest {
                         "metric = \"java.lang.String\": class java.lang.String does not implement"
                                 + " org.metricopt.common.metrics.Metric; use a class that does, or"
                                 + " a built-in metric (misclassification, one-minus-aucpr,"
-                                + " one-minus-auroc, one-minus-f1, top-k-error:K)");
+                                + " one-minus-auroc, one-minus-f1, top-k-error:K, command:PROGRAM ARG...)");
     }
 
     @Test

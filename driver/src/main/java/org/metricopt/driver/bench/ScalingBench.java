@@ -83,8 +83,7 @@ final class ScalingBench {
             String thetaDir = Theta.directory(pretrain, config.network());
             Theta.initialise(config.network(), 7L).save(conf, thetaDir);
             EngineSetup.configure(config.spark().djlThreads());
-            ExecutorContext ctx =
-                    ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
+            ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
             TaskSampler sampler = new TaskSampler(config);
             List<TaskSpec> warm = sampler.sampleBatch(TaskSampler.FINETUNE, 0, warmupTasks);
             FinetuneJob.runTasks(

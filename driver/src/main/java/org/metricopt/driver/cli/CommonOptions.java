@@ -40,17 +40,18 @@ public final class CommonOptions {
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
-    /** The command as a user would retype it, for reports. */
+    /** The command as a user would retype it, for reports, with credentials masked. */
     String commandLine(String command) {
         StringBuilder sb = new StringBuilder("deploy/bin/metricopt ").append(command);
         if (conf != null) {
             sb.append(" --conf ").append(conf);
         }
         for (String o : overrides) {
-            sb.append(" --set ").append(o);
+            sb.append(" --set ").append(org.metricopt.common.config.Redaction.argument(o));
         }
         if (runDir != null) {
-            sb.append(" --run-dir ").append(runDir);
+            sb.append(" --run-dir ")
+                    .append(org.metricopt.common.config.Redaction.maskUriPasswords(runDir));
         }
         if (runId != null) {
             sb.append(" --run-id ").append(runId);

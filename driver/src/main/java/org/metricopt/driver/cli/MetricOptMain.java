@@ -41,6 +41,11 @@ import picocli.CommandLine.Mixin;
 public final class MetricOptMain implements Callable<Integer> {
     static final PrintStream OUT = System.out;
 
+    static final String FORCE_NEW =
+            "Start a new run even if the run directory holds one (of this or another"
+                    + " configuration): the old directory is moved aside to"
+                    + " <dir>.replaced-<time>, never deleted.";
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
@@ -158,7 +163,8 @@ public final class MetricOptMain implements Callable<Integer> {
         @Override
         public Integer call() {
             MetricOptConfig config = options.load();
-            org.apache.hadoop.conf.Configuration conf = SparkSessions.hadoopConfWithoutSpark();
+            org.apache.hadoop.conf.Configuration conf =
+                    SparkSessions.hadoopConfWithoutSpark(config);
             String dir = ThetaStore.directory(conf, config);
             ThetaStore.pretrain(conf, config, dir, OUT);
             return 0;
@@ -175,14 +181,36 @@ public final class MetricOptMain implements Callable<Integer> {
      * stops Spark.
      */
     static int withSpark(CommonOptions options, String command, SparkBody body) {
+        return withSpark(options, command, false, false, body);
+    }
+
+    /**
+     * As {@link #withSpark(CommonOptions, String, SparkBody)} for a command that writes a run: the
+     * run directory is claimed first (see {@link RunDirectory#claim}).
+     */
+    static int withSpark(
+            CommonOptions options,
+            String command,
+            boolean resume,
+            boolean forceNew,
+            SparkBody body) {
         MetricOptConfig config = options.load();
         // Checked before Spark starts, like the configuration.
         String runDirUri = options.runDir(command);
+        boolean createsRuns = !"meta-test".equals(command) && !"show".equals(command);
+        if (createsRuns) {
+            RunDirectory.claim(
+                    SparkSessions.hadoopConfWithoutSpark(config),
+                    runDirUri,
+                    org.metricopt.driver.meta.ConfigFingerprint.of(config),
+                    resume,
+                    forceNew,
+                    OUT);
+        }
         SparkSession spark = SparkSessions.create(config, !"show".equals(command));
         try {
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
             RunDirectory runDir = new RunDirectory(conf, runDirUri);
-            boolean createsRuns = !"meta-test".equals(command) && !"show".equals(command);
             if (createsRuns && !HadoopFiles.exists(conf, runDir.path(RunDirectory.RUN_JSON))) {
                 runDir.writeRunJson(
                         command,
@@ -195,7 +223,9 @@ public final class MetricOptMain implements Callable<Integer> {
                                 "theta_dir", ThetaStore.directory(conf, config),
                                 "command_line", options.commandLine(command)));
             }
-            OUT.println("run directory: " + runDir.uri());
+            OUT.println(
+                    "run directory: "
+                            + org.metricopt.common.config.Redaction.maskUriPasswords(runDir.uri()));
             body.run(spark, config, runDir);
             return 0;
         } finally {
@@ -210,11 +240,16 @@ public final class MetricOptMain implements Callable<Integer> {
     static final class Finetune implements Callable<Integer> {
         @Mixin CommonOptions options;
 
+        @CommandLine.Option(names = "--force-new", description = FORCE_NEW)
+        boolean forceNew;
+
         @Override
         public Integer call() {
             return withSpark(
                     options,
                     "finetune",
+                    false,
+                    forceNew,
                     (spark, config, runDir) -> FinetuneJob.run(spark, config, runDir, OUT));
         }
     }
@@ -230,11 +265,16 @@ public final class MetricOptMain implements Callable<Integer> {
                 description = "Continue from the last complete checkpoint.")
         boolean resume;
 
+        @CommandLine.Option(names = "--force-new", description = FORCE_NEW)
+        boolean forceNew;
+
         @Override
         public Integer call() {
             return withSpark(
                     options,
                     "meta-train",
+                    resume,
+                    forceNew,
                     (spark, config, runDir) ->
                             MetaTrainJob.run(spark, config, runDir, resume, OUT));
         }
@@ -266,11 +306,16 @@ public final class MetricOptMain implements Callable<Integer> {
     static final class Run implements Callable<Integer> {
         @Mixin CommonOptions options;
 
+        @CommandLine.Option(names = "--force-new", description = FORCE_NEW)
+        boolean forceNew;
+
         @Override
         public Integer call() {
             return withSpark(
                     options,
                     "run",
+                    false,
+                    forceNew,
                     (spark, config, runDir) -> {
                         MetaTrainJob.run(spark, config, runDir, true, OUT);
                         MetaTestJob.run(spark, config, runDir, options.commandLine("run"), OUT);

@@ -55,6 +55,26 @@ public final class Checkpoints {
     /** Writes the state as the checkpoint of {@code state.iteration()}; returns its directory. */
     public static String write(Configuration conf, String runDir, MetaState state) {
         String dir = directory(runDir, state.iteration());
+        // The last guard: whatever went wrong upstream, a NaN or infinity is never persisted (a
+        // resumed run would carry it on forever); the previous checkpoint stays the latest.
+        for (var e : state.arrays().entrySet()) {
+            float[] a = e.getValue();
+            for (int i = 0; i < a.length; i++) {
+                if (!Float.isFinite(a[i])) {
+                    throw new MetricOptException(
+                            ErrorClass.INTERNAL,
+                            "refusing to write checkpoint "
+                                    + dir
+                                    + ": "
+                                    + e.getKey()
+                                    + "["
+                                    + i
+                                    + "] = "
+                                    + a[i]
+                                    + " is not finite; the previous checkpoint is kept");
+                }
+            }
+        }
         byte[] bytes = encode(state);
         HadoopFiles.writeAtomically(conf, dir + "/" + STATE, bytes);
         HadoopFiles.writeAtomically(conf, dir + "/" + COMPLETE, sha256(bytes) + "\n");

@@ -8,8 +8,9 @@ import org.metricopt.common.config.MetricOptConfig;
 
 /**
  * A fingerprint of the settings that determine meta-training results. Settings that only change how
- * or how long a run is executed (Spark, the number of iterations, checkpoint spacing, evaluation,
- * finetune) are left out, so a run may be extended or moved to another cluster and still resume.
+ * or how long a run is executed (Spark and Hadoop client settings, the number of iterations,
+ * checkpoint spacing, evaluation, finetune) are left out, so a run may be extended or moved to
+ * another cluster and still resume.
  */
 public final class ConfigFingerprint {
     private ConfigFingerprint() {}
@@ -18,6 +19,7 @@ public final class ConfigFingerprint {
         Config c =
                 ConfigFactory.parseString(config.resolvedJson())
                         .withoutPath("spark")
+                        .withoutPath("hadoop")
                         .withoutPath("eval")
                         .withoutPath("finetune")
                         .withoutPath("meta-train.iterations")

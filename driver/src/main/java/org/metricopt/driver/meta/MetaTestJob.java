@@ -68,8 +68,7 @@ public final class MetaTestJob {
         }
         checkValueFunctionShape(config, state, runDir);
         String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
-        ExecutorContext ctx =
-                ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
+        ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         float[] learned =
                 state.has(MetaTrainJob.LEARNED_WEIGHTS)

@@ -150,8 +150,8 @@ public final class MetaTrainJob {
                                 + runDir.uri()
                                 + " already has checkpoints (up to iteration "
                                 + existing.get().iteration()
-                                + "); pass --resume to continue it or"
-                                + " choose another --run-dir");
+                                + "); pass --resume to continue it, --force-new to move it aside"
+                                + " and start over, or choose another --run-dir");
             }
             state = existing.get();
             String expected = ConfigFingerprint.of(config);
@@ -165,7 +165,8 @@ public final class MetaTrainJob {
                                 + state.configFingerprint()
                                 + ", now "
                                 + expected
-                                + "); resume it with its own configuration or choose another --run-dir");
+                                + "); resume it with its own configuration, choose another"
+                                + " --run-dir, or pass --force-new to move it aside");
             }
             out.printf(
                     "resuming meta-training at iteration %d of %d%n",
@@ -175,8 +176,7 @@ public final class MetaTrainJob {
         }
         // Only now, once the run directory is known to fit: pre-training theta can take minutes.
         String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
-        ExecutorContext ctx =
-                ExecutorContext.of(config, thetaDir, SparkSessions.hadoopSettings(spark));
+        ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
         long total = config.metaTrain().iterations();
         EngineSetup.configure(config.spark().djlThreads());
         try (ProgressBar bar =

@@ -36,6 +36,7 @@ import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.meta.Checkpoints;
 import org.metricopt.driver.meta.MetaState;
 import org.metricopt.driver.meta.MetaTrainJob;
+import org.metricopt.driver.testing.FaultyFileSystem;
 
 /**
  * The acceptance table of bad input and faults (issue 7): every row runs the real command line
@@ -421,6 +422,63 @@ class BadInputTableTest {
                                         trained.toString())));
         rows.add(
                 row(
+                        "run.json of another configuration, no checkpoint yet",
+                        5,
+                        s -> {
+                            Path run = Files.createDirectories(s.resolve("run"));
+                            Files.copy(trained.resolve("run.json"), run.resolve("run.json"));
+                            return call(
+                                    run,
+                                    List.of(run.toString(), "config_fingerprint", "--force-new"),
+                                    "run",
+                                    "--conf",
+                                    conf.toString(),
+                                    "--set",
+                                    "seed=7",
+                                    "--run-dir",
+                                    run.toString());
+                        }));
+        rows.add(
+                row(
+                        "--force-new together with --resume",
+                        2,
+                        s ->
+                                trainedCall(
+                                        List.of("--force-new", "--resume"),
+                                        "meta-train",
+                                        "--resume",
+                                        "--force-new",
+                                        "--conf",
+                                        conf.toString(),
+                                        "--run-dir",
+                                        trained.toString())));
+        rows.add(
+                setRow(
+                        "hadoop setting that is a list",
+                        "hadoop.\"fs.s3a.endpoint\"=[a, b]",
+                        "hadoop.\"fs.s3a.endpoint\"",
+                        "a string, number or boolean"));
+        rows.add(
+                row(
+                        "data.root vanished before a resume",
+                        3,
+                        s -> {
+                            Path gone = s.resolve("vanished-data");
+                            return trainedCall(
+                                    List.of(gone.toString()),
+                                    "meta-train",
+                                    "--resume",
+                                    "--conf",
+                                    conf.toString(),
+                                    "--set",
+                                    "meta-train.iterations=2",
+                                    "--set",
+                                    "data.root=\"" + gone + "\"",
+                                    "--run-dir",
+                                    trained.toString());
+                        }));
+        rows.add(
+                row(
                         "meta-test with another value-function width",
                         5,
                         s ->
@@ -674,6 +732,35 @@ class BadInputTableTest {
                                     List.of());
                         }));
 
+        rows.add(
+                row(
+                        "metric command that cannot start, max-failed-fraction 0",
+                        7,
+                        s -> {
+                            Path run = s.resolve("run");
+                            return new Call(
+                                    List.of(
+                                            "meta-train",
+                                            "--conf",
+                                            conf.toString(),
+                                            "--set",
+                                            "tasks.families.mcr-noisy.metric=\"command:"
+                                                    + "/nonexistent/metric-program --flag\"",
+                                            "--set",
+                                            "tasks.mixture.aucpr-imbalanced=0",
+                                            "--set",
+                                            "tasks.mixture.input-shift=0",
+                                            "--set",
+                                            "meta-train.max-failed-fraction=0",
+                                            "--run-dir",
+                                            run.toString()),
+                                    List.of(
+                                            "meta-train.max-failed-fraction",
+                                            "/nonexistent/metric-program"),
+                                    run.resolve("checkpoints"),
+                                    List.of());
+                        }));
+
         // --- I/O (exit 8): the run directory cannot be written. ---
         rows.add(
                 row(
@@ -780,6 +867,71 @@ class BadInputTableTest {
                                     "--run-dir",
                                     run.toString());
                         }));
+        // --- Storage faults on the faulty: file system (independent of the user, unlike chmod).
+        // ---
+        rows.add(
+                row(
+                        "read-only file system, new run",
+                        8,
+                        s -> {
+                            Path run = s.resolve("run");
+                            return new Call(
+                                    faulty(
+                                            "read-only",
+                                            ".*",
+                                            "meta-train",
+                                            "--conf",
+                                            conf.toString(),
+                                            "--run-dir",
+                                            "faulty://" + run),
+                                    List.of(run.toString(), "Read-only file system"),
+                                    run,
+                                    List.of());
+                        }));
+        rows.add(
+                row(
+                        "read-only file system, trained run resumed",
+                        8,
+                        s -> {
+                            Path run = copyOfTrained(s);
+                            return new Call(
+                                    faulty(
+                                            "read-only",
+                                            ".*",
+                                            "meta-train",
+                                            "--resume",
+                                            "--conf",
+                                            conf.toString(),
+                                            "--set",
+                                            "meta-train.iterations=2",
+                                            "--run-dir",
+                                            "faulty://" + run),
+                                    List.of(run.toString(), "Read-only file system"),
+                                    run,
+                                    List.of(run.resolve("checkpoints/iter-000001")));
+                        }));
+        rows.add(
+                row(
+                        "disk full while writing the next checkpoint",
+                        8,
+                        s -> {
+                            Path run = copyOfTrained(s);
+                            return new Call(
+                                    faulty(
+                                            "full",
+                                            ".*iter-000002.*",
+                                            "meta-train",
+                                            "--resume",
+                                            "--conf",
+                                            conf.toString(),
+                                            "--set",
+                                            "meta-train.iterations=2",
+                                            "--run-dir",
+                                            "faulty://" + run),
+                                    List.of("iter-000002", "No space left on device"),
+                                    run.resolve("checkpoints/iter-000001"),
+                                    List.of(run.resolve("checkpoints/iter-000001")));
+                        }));
         return rows.stream();
     }
 
@@ -825,6 +977,13 @@ class BadInputTableTest {
 
     // ---------------------------------------------------------------------------------------
     // Row builders
+
+    /** {@code args} with the settings that put the run directory on the faulty: file system. */
+    private static List<String> faulty(String mode, String pathRegex, String... args) {
+        List<String> out = new ArrayList<>(List.of(args));
+        out.addAll(FaultyFileSystem.settings(mode, pathRegex));
+        return out;
+    }
 
     private static Row row(String name, int exitCode, Scenario scenario) {
         return new Row(name, exitCode, scenario);

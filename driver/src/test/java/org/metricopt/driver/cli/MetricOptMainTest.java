@@ -141,6 +141,98 @@ class MetricOptMainTest {
         assertThat(summary.get("command").asText()).contains("run").contains("--run-dir");
     }
 
+    @Test
+    void credentialsInTheConfigurationNeverReachTheRunDirectoryOrStderr(@TempDir Path tmp)
+            throws IOException {
+        String secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+        String token = "FQoGZXIvYXdzEXAMPLETOKEN";
+        Path conf = tinyConf(tmp, "hadoop { \"fs.s3a.session.token\" = \"" + token + "\" }");
+        Path run = tmp.resolve("run");
+        Result r =
+                execute(
+                        "run",
+                        "--conf",
+                        conf.toString(),
+                        "--set",
+                        "hadoop.\"fs.s3a.secret.key\"=" + secret,
+                        "--set",
+                        "meta-train.iterations=1",
+                        "--run-dir",
+                        run.toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).doesNotContain(secret, token);
+        List<Path> files;
+        try (Stream<Path> all = Files.walk(run)) {
+            files = all.filter(Files::isRegularFile).toList();
+        }
+        assertThat(files).contains(run.resolve("run.json"), run.resolve("eval/report.md"));
+        for (Path f : files) {
+            String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+            assertThat(text).as(f.toString()).doesNotContain(secret, token);
+        }
+        JsonNode runJson = JSON.readTree(run.resolve("run.json").toFile());
+        assertThat(runJson.at("/config/hadoop").toString())
+                .contains("fs.s3a.secret.key", "fs.s3a.session.token", "redacted");
+        assertThat(runJson.at("/provenance/command_line").asText())
+                .contains("fs.s3a.secret.key")
+                .doesNotContain(secret);
+    }
+
+    @Test
+    void forceNewMovesTheOldRunAsideWholeAndStartsAFreshOne(@TempDir Path tmp) throws IOException {
+        Path conf = tinyConf(tmp);
+        Path run = tmp.resolve("run");
+        String[] metaTrain = {
+            "meta-train",
+            "--conf",
+            conf.toString(),
+            "--set",
+            "meta-train.iterations=1",
+            "--run-dir",
+            run.toString()
+        };
+        assertThat(execute(metaTrain).exitCode()).isZero();
+        byte[] first = Files.readAllBytes(run.resolve("checkpoints/iter-000001/state.bin"));
+
+        // Another configuration: refused with a pointer to --force-new, nothing touched.
+        Result refused =
+                execute(
+                        "meta-train",
+                        "--conf",
+                        conf.toString(),
+                        "--set",
+                        "seed=99",
+                        "--run-dir",
+                        run.toString());
+        assertThat(refused.exitCode()).isEqualTo(ErrorClass.RUN_DIR_CONFLICT.exitCode());
+        assertThat(refused.errorLines()).singleElement().asString().contains("--force-new");
+
+        Result forced =
+                execute(
+                        "meta-train",
+                        "--force-new",
+                        "--conf",
+                        conf.toString(),
+                        "--set",
+                        "meta-train.iterations=1",
+                        "--run-dir",
+                        run.toString());
+        assertThat(forced.exitCode()).as(forced.stderr()).isZero();
+        List<Path> aside;
+        try (Stream<Path> siblings = Files.list(tmp)) {
+            aside =
+                    siblings.filter(p -> p.getFileName().toString().startsWith("run.replaced-"))
+                            .toList();
+        }
+        assertThat(aside).hasSize(1);
+        // The old run is whole where it was moved, and the new one, with the same configuration
+        // and seed, reproduces it bit for bit.
+        assertThat(aside.get(0).resolve("checkpoints/iter-000001/state.bin"))
+                .hasBinaryContent(first);
+        assertThat(aside.get(0).resolve("run.json")).isRegularFile();
+        assertThat(run.resolve("checkpoints/iter-000001/state.bin")).hasBinaryContent(first);
+    }
+
     private static void assertPng(Path p) throws IOException {
         byte[] head = Arrays.copyOf(Files.readAllBytes(p), 8);
         assertThat(head).containsExactly((byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');

@@ -32,8 +32,8 @@ class CheckpointsTest {
 
     static MetaState sample(long iteration) {
         TreeMap<String, float[]> arrays = new TreeMap<>();
-        arrays.put(MetaState.VALUE_WEIGHTS, new float[] {1.5f, -0f, Float.NaN, 3e-39f, iteration});
-        arrays.put(MetaState.SCALER_MEAN, new float[] {0f, Float.NEGATIVE_INFINITY});
+        arrays.put(MetaState.VALUE_WEIGHTS, new float[] {1.5f, -0f, 3e-39f, iteration});
+        arrays.put(MetaState.SCALER_MEAN, new float[] {0f, -Float.MAX_VALUE});
         arrays.put("empty", new float[0]);
         TreeMap<String, Long> counters = new TreeMap<>();
         counters.put("tasks_run", 12L * iteration);
@@ -95,10 +95,29 @@ class CheckpointsTest {
 
     @Test
     void encodeDecodeRoundTripsBitForBit() {
-        MetaState s = sample(3);
+        // The format itself keeps every float bit pattern, non-finite ones included ...
+        MetaState s =
+                sample(3)
+                        .with(3, "specials", new float[] {Float.NaN, Float.NEGATIVE_INFINITY, -0f});
         MetaState back = Checkpoints.decode(Checkpoints.encode(s), SOURCE);
         assertSameState(back, s);
         assertThat(Checkpoints.encode(back)).containsExactly(Checkpoints.encode(s));
+    }
+
+    @Test
+    void aStateWithANaNOrInfinityIsNeverWrittenAndThePreviousCheckpointStays(@TempDir Path dir) {
+        // ... but write refuses them: a NaN in a checkpoint would poison every resumed run.
+        String run = runDir(dir);
+        Checkpoints.write(CONF, run, sample(1));
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            MetaState poisoned = sample(2).with(2, MetaState.VALUE_WEIGHTS, new float[] {1f, bad});
+            assertThatThrownBy(() -> Checkpoints.write(CONF, run, poisoned))
+                    .isInstanceOf(MetricOptException.class)
+                    .hasMessageContaining(MetaState.VALUE_WEIGHTS + "[1] = " + bad)
+                    .hasMessageContaining("iter-000002");
+        }
+        assertThat(dir.resolve("checkpoints/iter-000002")).doesNotExist();
+        assertSameState(Checkpoints.latest(CONF, run).orElseThrow(), sample(1));
     }
 
     @Test
