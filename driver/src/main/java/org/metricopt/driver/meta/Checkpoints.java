@@ -48,6 +48,23 @@ public final class Checkpoints {
 
     private Checkpoints() {}
 
+    /**
+     * Test hook for the process-level fault test: with {@code -Dmetricopt.test.haltInCheckpointWrite
+     * =N} the JVM dies abruptly (as with SIGKILL: no shutdown hooks, no finally blocks) after the
+     * state of checkpoint N is written and before its completion marker, the most delicate moment
+     * of a checkpoint write.
+     */
+    static final String HALT_PROPERTY = "metricopt.test.haltInCheckpointWrite";
+
+    private static void haltIfAsked(long iteration) {
+        String at = System.getProperty(HALT_PROPERTY);
+        if (at != null && at.equals(Long.toString(iteration))) {
+            System.err.println("metricopt: test hook: halting inside checkpoint " + iteration);
+            System.err.flush();
+            Runtime.getRuntime().halt(137);
+        }
+    }
+
     public static String directory(String runDir, long iteration) {
         return String.format("%s/checkpoints/iter-%06d", runDir, iteration);
     }
@@ -77,6 +94,7 @@ public final class Checkpoints {
         }
         byte[] bytes = encode(state);
         HadoopFiles.writeAtomically(conf, dir + "/" + STATE, bytes);
+        haltIfAsked(state.iteration());
         HadoopFiles.writeAtomically(conf, dir + "/" + COMPLETE, sha256(bytes) + "\n");
         return dir;
     }

@@ -1,0 +1,125 @@
+package org.metricopt.driver.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.metricopt.common.config.ConfigLoader;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.nets.Theta;
+import org.metricopt.common.testing.Fixtures;
+import org.metricopt.driver.cli.MetricOptMain;
+
+/**
+ * Issue 5's "driver killed in the middle of a checkpoint write", at process level: a real driver
+ * JVM running joint meta-training (value function and learned optimizer) dies abruptly between
+ * writing checkpoint 2's state and its completion marker. The previous checkpoint stays readable,
+ * and {@code --resume} continues from it to bit-for-bit the same final parameters as a run that was
+ * never interrupted.
+ */
+class DriverKilledMidCheckpointTest {
+    private static Path tinyConf(Path dir) throws IOException {
+        Path theta = dir.resolve("theta");
+        Path conf = dir.resolve("tiny.conf");
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "spark.master = \"local[2]\"",
+                        "data.pretrain-count = 2000",
+                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
+                        "inner { steps = 10, batch-size = 16, observe-fraction = 0.3 }",
+                        "meta-train { iterations = 3, tasks-per-iteration = 2,"
+                                + " checkpoint-every = 1 }",
+                        "value-function.hidden = 8",
+                        "learned-optimizer { enabled = true, hidden = 4, pairs-per-task = 1 }",
+                        "pretrain.path = \"" + theta.toUri() + "\"",
+                        ""));
+        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
+        Fixtures.randomTheta(config)
+                .save(
+                        new Configuration(),
+                        Theta.directory(theta.toUri().toString(), config.network()));
+        return conf;
+    }
+
+    @Test
+    void theLastCompleteCheckpointSurvivesAndResumeReachesTheSameFinalState(@TempDir Path tmp)
+            throws Exception {
+        Path conf = tinyConf(tmp);
+
+        // The reference: three iterations, never interrupted.
+        Path reference = tmp.resolve("reference");
+        assertThat(
+                        MetricOptMain.execute(
+                                "meta-train", "--conf", conf.toString(), "--run-dir",
+                                reference.toString()))
+                .isZero();
+
+        // A driver JVM of its own, killed inside the write of checkpoint 2.
+        Path run = tmp.resolve("run");
+        Path log = tmp.resolve("driver.log");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx1g");
+        // The same --add-opens flags this JVM was given for Spark.
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-opens")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.addAll(
+                List.of(
+                        "-Dai.djl.offline=true",
+                        "-D" + Checkpoints.HALT_PROPERTY + "=2",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MetricOptMain.class.getName(),
+                        "meta-train",
+                        "--conf",
+                        conf.toString(),
+                        "--run-dir",
+                        run.toString()));
+        Process driver =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .directory(new File(System.getProperty("user.dir")))
+                        .start();
+        assertThat(driver.waitFor(5, TimeUnit.MINUTES)).as("driver finished").isTrue();
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(driver.exitValue()).as(out).isEqualTo(137);
+        assertThat(out).contains("halting inside checkpoint 2");
+
+        // Killed between state.bin and its marker: checkpoint 2 is there but incomplete, and the
+        // latest readable checkpoint is 1.
+        assertThat(run.resolve("checkpoints/iter-000002/" + Checkpoints.STATE)).isRegularFile();
+        assertThat(run.resolve("checkpoints/iter-000002/" + Checkpoints.COMPLETE)).doesNotExist();
+        Configuration hadoop = new Configuration();
+        String runUri = run.toUri().toString().replaceAll("/+$", "");
+        assertThat(Checkpoints.latest(hadoop, runUri).orElseThrow().iteration()).isEqualTo(1);
+
+        // --resume continues from checkpoint 1 to the same final parameters.
+        assertThat(
+                        MetricOptMain.execute(
+                                "meta-train", "--resume", "--conf", conf.toString(), "--run-dir",
+                                run.toString()))
+                .isZero();
+        Path finalState = Path.of("checkpoints/iter-000003/" + Checkpoints.STATE);
+        assertThat(run.resolve(finalState))
+                .hasBinaryContent(Files.readAllBytes(reference.resolve(finalState)));
+        MetaState state = Checkpoints.latest(hadoop, runUri).orElseThrow();
+        assertThat(state.iteration()).isEqualTo(3);
+        assertThat(state.has(MetaTrainJob.LEARNED_WEIGHTS)).isTrue();
+    }
+}
