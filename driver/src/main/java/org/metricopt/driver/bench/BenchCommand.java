@@ -394,8 +394,9 @@ public final class BenchCommand implements Callable<Integer> {
             name = "scaling",
             description =
                     "Finetuning throughput (tasks/s) of conf/quickstart.conf with inner.steps=100,"
-                            + " local[1] against local[2], in two Spark sessions one after the"
-                            + " other.")
+                            + " local[1] against local[2] (or 1 against 2 executors on a"
+                            + " standalone cluster with --master), in two Spark sessions one after"
+                            + " the other.")
     static final class Scaling implements Callable<Integer> {
         @Spec CommandSpec spec;
 
@@ -428,6 +429,23 @@ public final class BenchCommand implements Callable<Integer> {
         boolean local2First;
 
         @Option(
+                names = "--master",
+                paramLabel = "URL",
+                description =
+                        "A standalone master (e.g. spark://127.0.0.1:7077 from deploy/bin/"
+                                + "local-cluster start 2 1): compare 1 with 2 one-core executors"
+                                + " there, each in its own JVM, instead of local[1] with local[2].")
+        String master;
+
+        @Option(
+                names = "--app-jar",
+                paramLabel = "JAR",
+                description =
+                        "The application jar shipped to standalone executors (default:"
+                                + " deploy/target/metricopt-app.jar).")
+        String appJar = "deploy/target/metricopt-app.jar";
+
+        @Option(
                 names = "--repeats",
                 paramLabel = "N",
                 description = "Timed batches per session; figures are medians (default: 3).")
@@ -447,6 +465,18 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> overrides = new ArrayList<>();
 
         void validate() {
+            if (master != null && !master.startsWith("spark://")) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--master " + master + ": expected a standalone master spark://HOST:PORT");
+            }
+            if (master != null && !new java.io.File(appJar).isFile()) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--app-jar "
+                                + appJar
+                                + ": no such file; build it with mvn package, or pass its path");
+            }
             if (tasks < 1 || warmupTasks < 1 || repeats < 1) {
                 throw new ParameterException(
                         spec.commandLine(),
@@ -485,6 +515,21 @@ public final class BenchCommand implements Callable<Integer> {
             ScalingBench bench = new ScalingBench(confFile, tasks, warmupTasks, overrides);
             ScalingBench.Result one;
             ScalingBench.Result two;
+            if (master != null) {
+                String jar = new java.io.File(appJar).getAbsolutePath();
+                if (local2First) {
+                    two = bench.runStandalone(master, 2, jar, repeats, log);
+                    one = bench.runStandalone(master, 1, jar, repeats, log);
+                } else {
+                    one = bench.runStandalone(master, 1, jar, repeats, log);
+                    two = bench.runStandalone(master, 2, jar, repeats, log);
+                }
+                print(
+                        out,
+                        figures("standalone", tasks, one.tasksPerSecond(), two.tasksPerSecond()),
+                        json);
+                return 0;
+            }
             if (local2First) {
                 two = bench.run(2, repeats, log);
                 one = bench.run(1, repeats, log);
@@ -493,7 +538,8 @@ public final class BenchCommand implements Callable<Integer> {
                 two = bench.run(2, repeats, log);
             }
             List<Figure> figures =
-                    new ArrayList<>(figures(tasks, one.tasksPerSecond(), two.tasksPerSecond()));
+                    new ArrayList<>(
+                            figures("local", tasks, one.tasksPerSecond(), two.tasksPerSecond()));
             String w = "finetune-" + tasks + "-tasks";
             figures.add(
                     new Figure("scaling", w, "local1_jvm_cpu_cores", "cores", one.coresObtained()));
@@ -503,7 +549,10 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
 
-        static List<Figure> figures(int tasks, double[] one, double[] two) {
+        /**
+         * Figures {@code <kind>1_tasks_per_s}, {@code <kind>2_...}, {@code <kind>2_over_<kind>1}.
+         */
+        static List<Figure> figures(String kind, int tasks, double[] one, double[] two) {
             String w = "finetune-" + tasks + "-tasks";
             int n = Math.min(one.length, two.length);
             double[] ratio = new double[n];
@@ -511,9 +560,9 @@ public final class BenchCommand implements Callable<Integer> {
                 ratio[i] = two[i] / one[i];
             }
             return List.of(
-                    new Figure("scaling", w, "local1_tasks_per_s", "1/s", one),
-                    new Figure("scaling", w, "local2_tasks_per_s", "1/s", two),
-                    new Figure("scaling", w, "local2_over_local1", "x", ratio));
+                    new Figure("scaling", w, kind + "1_tasks_per_s", "1/s", one),
+                    new Figure("scaling", w, kind + "2_tasks_per_s", "1/s", two),
+                    new Figure("scaling", w, kind + "2_over_" + kind + "1", "x", ratio));
         }
     }
 }

@@ -20,8 +20,9 @@ import org.metricopt.executor.ExecutorContext;
 
 /**
  * Finetuning throughput (tasks per second) of the quickstart configuration with {@code local[1]}
- * against {@code local[2]}: two Spark sessions one after the other in this JVM, each with a warm-up
- * batch before the timed batches. Theta is random (seed 7), saved into a temporary directory.
+ * against {@code local[2]}, or with one against two one-core executors on a standalone cluster: two
+ * Spark sessions one after the other in this JVM, each with a warm-up batch before the timed
+ * batches. Theta is random (seed 7), saved into a temporary directory.
  */
 final class ScalingBench {
     static final String CONF_FILE = "conf/quickstart.conf";
@@ -39,10 +40,10 @@ final class ScalingBench {
     }
 
     static MetricOptConfig config(
-            String confFile, int cores, String pretrainPath, List<String> extra) {
+            String confFile, String master, String pretrainPath, List<String> extra) {
         List<String> o = new ArrayList<>();
         o.add("inner.steps=100");
-        o.add("spark.master=local[" + cores + "]");
+        o.add("spark.master=\"" + master + "\"");
         o.add("pretrain.path=" + pretrainPath);
         o.addAll(extra);
         return ConfigLoader.load(confFile, o);
@@ -64,6 +65,41 @@ final class ScalingBench {
 
     /** Tasks per second of each timed batch with {@code local[cores]}. */
     Result run(int cores, int repeats, java.util.function.Consumer<String> log) {
+        return run("local[" + cores + "]", java.util.Map.of(), repeats, log);
+    }
+
+    /**
+     * Tasks per second of each timed batch on a standalone cluster at {@code master}, with {@code
+     * executors} executors of one core each ({@code spark.cores.max}); the application jar is
+     * shipped to them. The cores obtained are those of this (driver) JVM only, so they are NaN.
+     */
+    Result runStandalone(
+            String master,
+            int executors,
+            String appJar,
+            int repeats,
+            java.util.function.Consumer<String> log) {
+        return run(
+                master,
+                java.util.Map.of(
+                        "spark.cores.max",
+                        Integer.toString(executors),
+                        "spark.executor.cores",
+                        "1",
+                        "spark.executor.memory",
+                        "2g",
+                        "spark.jars",
+                        appJar),
+                repeats,
+                log);
+    }
+
+    private Result run(
+            String wantedMaster,
+            java.util.Map<String, String> sparkConf,
+            int repeats,
+            java.util.function.Consumer<String> log) {
+        boolean local = wantedMaster.startsWith("local");
         Path tmp;
         try {
             tmp = Files.createTempDirectory("metricopt-bench-scaling");
@@ -71,13 +107,25 @@ final class ScalingBench {
             throw new UncheckedIOException(e);
         }
         String pretrain = tmp.resolve("pretrain").toUri().toString();
-        MetricOptConfig config = config(confFile, cores, pretrain, extraOverrides);
-        SparkSession spark = SparkSessions.create(config);
+        MetricOptConfig config = config(confFile, wantedMaster, pretrain, extraOverrides);
+        // SparkConf(true) reads system properties: the session-specific settings go there for the
+        // time of this session only.
+        sparkConf.forEach(System::setProperty);
+        SparkSession spark;
+        try {
+            spark = SparkSessions.create(config);
+        } finally {
+            sparkConf.keySet().forEach(System::clearProperty);
+        }
+        String label =
+                local
+                        ? wantedMaster
+                        : "standalone, " + sparkConf.get("spark.cores.max") + " executor(s)";
         try {
             String master = spark.sparkContext().master();
-            if (!master.equals("local[" + cores + "]")) {
+            if (!master.equals(wantedMaster)) {
                 throw new IllegalStateException(
-                        "wanted master local[" + cores + "] but the session has " + master);
+                        "wanted master " + wantedMaster + " but the session has " + master);
             }
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
             String thetaDir = Theta.directory(pretrain, config.network());
@@ -103,13 +151,13 @@ final class ScalingBench {
                         FinetuneJob.runTasks(spark, ctx, specs, partitions, "bench-scaling");
                 double s = (System.nanoTime() - t0) / 1e9;
                 rates[r] = done.size() / s;
-                obtained[r] = (processCpuNanos() - cpu0) / 1e9 / s;
+                obtained[r] = local ? (processCpuNanos() - cpu0) / 1e9 / s : Double.NaN;
                 log.accept(
                         String.format(
                                 java.util.Locale.ROOT,
-                                "local[%d] repeat %d: %d tasks on %d partitions in %.2f s ="
+                                "%s repeat %d: %d tasks on %d partitions in %.2f s ="
                                         + " %.3f tasks/s, JVM CPU %.2f cores; load average %s",
-                                cores,
+                                label,
                                 r + 1,
                                 done.size(),
                                 partitions,

@@ -340,14 +340,33 @@ class BenchCommandTest {
         StringWriter err = new StringWriter();
         assertThat(cli(new StringWriter(), err).execute("scaling", "--tasks", "0")).isEqualTo(2);
         assertThat(err.toString()).contains("must be at least 1");
+        StringWriter err2 = new StringWriter();
+        assertThat(cli(new StringWriter(), err2).execute("scaling", "--master", "yarn"))
+                .isEqualTo(2);
+        assertThat(err2.toString()).contains("--master yarn", "spark://HOST:PORT");
     }
 
     @Test
     void scalingConfigSetsTheMasterAndTheStepsAndFiguresGiveTheRatio() {
-        var c = ScalingBench.config(QUICKSTART, 2, "file:/tmp/p", List.of());
+        var c = ScalingBench.config(QUICKSTART, "local[2]", "file:/tmp/p", List.of());
         assertThat(c.spark().master()).isEqualTo("local[2]");
         assertThat(c.inner().steps()).isEqualTo(100);
-        List<Figure> f = BenchCommand.Scaling.figures(24, new double[] {2, 4}, new double[] {3, 6});
+        assertThat(
+                        ScalingBench.config(
+                                        QUICKSTART, "spark://127.0.0.1:7077", "file:/p", List.of())
+                                .spark()
+                                .master())
+                .isEqualTo("spark://127.0.0.1:7077");
+        assertThat(
+                        BenchCommand.Scaling.figures(
+                                "standalone", 24, new double[] {1}, new double[] {2}))
+                .extracting(Figure::figure)
+                .containsExactly(
+                        "standalone1_tasks_per_s",
+                        "standalone2_tasks_per_s",
+                        "standalone2_over_standalone1");
+        List<Figure> f =
+                BenchCommand.Scaling.figures("local", 24, new double[] {2, 4}, new double[] {3, 6});
         assertThat(f)
                 .extracting(Figure::figure)
                 .containsExactly("local1_tasks_per_s", "local2_tasks_per_s", "local2_over_local1");
