@@ -78,7 +78,14 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 ReparamUnroll.Result r = reparam(runner, unit, wk, s);
                 losses[k] =
                         r.diverged() ? Double.NaN : Math.min(r.loss(), learned.divergencePenalty());
-                grads[k] = r.diverged() ? new float[w.length] : r.gradient();
+                // A diverged unroll, or one whose gradient overflowed, gives no reparameterisation
+                // sample (an empty array, which the driver skips); its loss still counts for ES.
+                // Both estimators differentiate the clamped objective min(L_opt, penalty), whose
+                // gradient is zero where the clamp is active.
+                grads[k] =
+                        r.hasGradient() && r.loss() >= learned.divergencePenalty()
+                                ? new float[w.length]
+                                : r.gradient();
             } else {
                 losses[k] = optimizerLoss(runner, unit, wk, s);
             }
@@ -100,7 +107,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 grads[1]);
     }
 
-    /** L_opt and its first-order reparameterisation gradient, by back-propagating the unroll. */
+    /** L_opt and its reparameterisation gradient, by back-propagating the unroll. */
     ReparamUnroll.Result reparam(TaskRunner runner, EsUnit unit, float[] wk, float[][] s) {
         int d = runner.network().adapterDim();
         InputScaler scaler = new InputScaler(s[1], s[2]);
@@ -112,15 +119,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                     unit.spec(),
                     (data, net) ->
                             ReparamUnroll.run(
-                                    unit.spec(),
-                                    net,
-                                    f,
-                                    wk,
-                                    learned.hidden(),
-                                    learned.baseStep(),
-                                    learned.metricWeight(),
-                                    learned.betaFraction(),
-                                    learned.epsilon()));
+                                    unit.spec(), net, f, wk, ReparamUnroll.Options.of(learned)));
         }
     }
 

@@ -301,6 +301,8 @@ public final class ConfigLoader {
                         lo.doubleIn("beta-fraction", 0.0, 1e3, true),
                         lo.doubleIn("epsilon", 0.0, 1.0, true),
                         lo.bool("reparameterisation"),
+                        lo.intIn("reparam-truncation-steps", 0, 1_000_000),
+                        lo.bool("reparam-second-order"),
                         lo.doubleIn("meta-learning-rate", 0.0, 10.0, true),
                         lo.doubleIn("clip", 0.0, 1e9, true),
                         lo.doubleIn("divergence-penalty", 0.0, 1e9, true));

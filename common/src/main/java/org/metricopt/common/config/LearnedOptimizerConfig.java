@@ -13,7 +13,11 @@ import java.io.Serializable;
  * @param metricWeight lambda of L_opt = lambda * L_metric + L_loss (supp. Eq. 2)
  * @param betaFraction beta = betaFraction * T
  * @param epsilon epsilon inside log(loss + epsilon)
- * @param reparameterisation also use the (first-order) reparameterisation estimator
+ * @param reparameterisation also use the reparameterisation estimator
+ * @param reparamTruncationSteps K: back-propagate each term of L_opt through at most the K
+ *     optimizer steps before it (truncated back-propagation through time); 0 for the whole unroll
+ * @param reparamSecondOrder keep the loss gradient g_t and its moments in the graph (second-order
+ *     terms through {@code createGraph}) instead of treating them as constants
  * @param metaLearningRate Adam learning rate on w_opt
  * @param clip gradient-norm clip of the Adam step on w_opt
  * @param divergencePenalty L_opt given to an unroll whose phi or loss became NaN or infinite
@@ -28,6 +32,8 @@ public record LearnedOptimizerConfig(
         double betaFraction,
         double epsilon,
         boolean reparameterisation,
+        int reparamTruncationSteps,
+        boolean reparamSecondOrder,
         double metaLearningRate,
         double clip,
         double divergencePenalty)

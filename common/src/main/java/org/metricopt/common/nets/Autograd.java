@@ -1,6 +1,7 @@
 package org.metricopt.common.nets;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -9,6 +10,16 @@ import ai.djl.pytorch.jni.JniUtils;
  * only one collector per JVM at a time (a static flag), which would serialise or break concurrent
  * Spark tasks in one executor; PyTorch's grad mode itself is thread-local, so this helper drives it
  * directly. Callers own the arrays; nothing here holds native memory.
+ *
+ * <p><b>Scalars in a recorded graph.</b> Use {@link #constant} instead of DJL's {@code Number}
+ * overloads ({@code mul(Number)}, {@code div(Number)}, {@code maximum(Number)}, ...) on any array
+ * that carries autograd history. Those overloads wrap the number in a temporary array whose memory
+ * is a Java direct buffer ({@code torch::from_blob}, no copy) and close it as soon as the operation
+ * returns. PyTorch saves that tensor for the backward pass of {@code mul}, {@code div}, {@code
+ * maximum} and the like, but does not own its memory: once the garbage collector frees the buffer,
+ * the memory is handed to other allocations (of this thread or another task's), and backward reads
+ * whatever is there. The reparameterisation unroll, whose graph lives for hundreds of steps, got
+ * NaN or wrong gradients depending on when the collector ran (issue #4).
  */
 public final class Autograd {
     private Autograd() {}
@@ -27,6 +38,14 @@ public final class Autograd {
         try (NDArray seed = scalar.onesLike()) {
             JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, retainGraph, createGraph);
         }
+    }
+
+    /**
+     * A float32 scalar owned by {@code manager}, for arithmetic on arrays in a recorded graph; the
+     * manager must stay open until the backward pass has run (see the class comment).
+     */
+    public static NDArray constant(NDManager manager, double value) {
+        return manager.create((float) value);
     }
 
     /** Clears the accumulated gradient of a leaf. */

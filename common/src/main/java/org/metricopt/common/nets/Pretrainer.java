@@ -73,7 +73,12 @@ public final class Pretrainer {
                         NDArray loss;
                         try {
                             NDArray logits = net.forward(theta, x, phi);
-                            loss = logits.logSoftmax(1).mul(y).sum().div((float) batch).neg();
+                            loss =
+                                    logits.logSoftmax(1)
+                                            .mul(y)
+                                            .sum()
+                                            .div(Autograd.constant(sub, batch))
+                                            .neg();
                             Autograd.backward(loss, false, false);
                         } finally {
                             Autograd.setRecording(false);

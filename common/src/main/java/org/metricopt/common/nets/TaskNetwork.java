@@ -174,7 +174,7 @@ public final class TaskNetwork implements AutoCloseable {
             oneHot[i * outputs + trainY[rows[i]]] = 1f;
         }
         NDArray target = step.create(oneHot, new Shape(b, outputs));
-        return out.logSoftmax(1).mul(target).sum().div((float) b).neg();
+        return out.logSoftmax(1).mul(target).sum().div(Autograd.constant(step, b)).neg();
     }
 
     /**
@@ -200,12 +200,18 @@ public final class TaskNetwork implements AutoCloseable {
         NDArray mask = step.create(offDiagonal, new Shape(b, b));
         NDArray yRow = step.create(y, new Shape(1, b));
         NDArray yCol = step.create(y, new Shape(b, 1));
-        NDArray diff = z.reshape(1, b).sub(z.reshape(b, 1)).div(apTemperature);
+        NDArray one = Autograd.constant(step, 1);
+        NDArray diff =
+                z.reshape(1, b).sub(z.reshape(b, 1)).div(Autograd.constant(step, apTemperature));
         NDArray sig = Activation.sigmoid(diff).mul(mask);
-        NDArray rankAll = sig.sum(new int[] {1}).add(1f);
-        NDArray rankPos = sig.mul(yRow).sum(new int[] {1}).add(1f);
-        NDArray ap = rankPos.div(rankAll).mul(yCol.reshape(b)).sum().div((float) positives);
-        return ap.neg().add(1f);
+        NDArray rankAll = sig.sum(new int[] {1}).add(one);
+        NDArray rankPos = sig.mul(yRow).sum(new int[] {1}).add(one);
+        NDArray ap =
+                rankPos.div(rankAll)
+                        .mul(yCol.reshape(b))
+                        .sum()
+                        .div(Autograd.constant(step, positives));
+        return ap.neg().add(one);
     }
 
     /** Task outputs on the validation split at phi, row-major [n, numOutputs]. */

@@ -232,9 +232,12 @@ public final class ValueFunction implements AutoCloseable {
                                                 fs.sub(ft)
                                                         .mul(sign)
                                                         .neg()
-                                                        .div((float) cfg.rankTemperature()))
+                                                        .div(
+                                                                Autograd.constant(
+                                                                        step,
+                                                                        cfg.rankTemperature())))
                                         .mean();
-                        loss = loss.add(rank.mul((float) cfg.rankWeight()));
+                        loss = loss.add(rank.mul(Autograd.constant(step, cfg.rankWeight())));
                     }
                     lossValue = loss.getFloat();
                     if (update) {

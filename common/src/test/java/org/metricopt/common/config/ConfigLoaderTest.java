@@ -210,6 +210,8 @@ class ConfigLoaderTest {
                 "tasks.families.mcr-noisy.kind | regression | regression | one-vs-rest",
                 "data.meta-test-pool-fraction | 1 | 1 | (0, 1)",
                 "data.meta-test-pool-fraction | 0 | 0 | (0, 1]",
+                "learned-optimizer.reparam-truncation-steps | -1 | -1 | an integer in [0, 1000000]",
+                "learned-optimizer.reparam-second-order | maybe | maybe | true or false",
             })
     void outOfRangeValueNamesKeyValueAndWhatIsAllowed(
             String key, String value, String shownValue, String allowed) throws IOException {

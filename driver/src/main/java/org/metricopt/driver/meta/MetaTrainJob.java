@@ -81,8 +81,9 @@ public final class MetaTrainJob {
     }
 
     /**
-     * Cosine between the ES and the first-order reparameterisation estimates: ES is unbiased for
-     * the smoothed objective, so a low cosine measures what the first-order truncation loses.
+     * Cosine between the ES and the reparameterisation estimates: ES is unbiased for the smoothed
+     * objective, so a low cosine measures what the reparameterisation's truncations (first order,
+     * back-propagation through at most K steps) lose, plus its own noise.
      */
     static double cosine(double[] a, double[] b) {
         double ab = 0;
