@@ -3,11 +3,15 @@ package org.metricopt.driver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
@@ -140,6 +144,36 @@ public final class RunDirectory {
                             + "); rerun with the configuration in its run.json, choose another"
                             + " --run-dir, or pass --force-new to move it aside and start over");
         }
+    }
+
+    /**
+     * The resolved configuration the run was made with, from its run.json, so tools that open an
+     * existing run (notebooks) use the run's own settings rather than today's defaults. {@code
+     * pretrain.path} is pointed at the theta the run recorded in its provenance ({@code theta_dir},
+     * fully qualified when the run was made), so a relative path such as {@code runs/theta} still
+     * finds it from another working directory.
+     */
+    public MetricOptConfig readConfig() {
+        JsonNode runJson = readRunJson();
+        JsonNode config = runJson.get("config");
+        if (config == null || !config.isObject()) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    path(RUN_JSON)
+                            + " has no \"config\" object; is this a MetricOpt run directory?");
+        }
+        Config resolved = ConfigFactory.parseString(config.toString());
+        MetricOptConfig parsed = ConfigLoader.fromConfig(resolved);
+        String thetaDir = runJson.path("provenance").path("theta_dir").asText("");
+        String suffix = "/" + parsed.network().signature();
+        if (thetaDir.endsWith(suffix)) {
+            String root = thetaDir.substring(0, thetaDir.length() - suffix.length());
+            parsed =
+                    ConfigLoader.fromConfig(
+                            resolved.withValue(
+                                    "pretrain.path", ConfigValueFactory.fromAnyRef(root)));
+        }
+        return parsed;
     }
 
     public JsonNode readRunJson() {

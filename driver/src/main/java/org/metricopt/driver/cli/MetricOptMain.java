@@ -36,7 +36,8 @@ import picocli.CommandLine.Mixin;
             MetricOptMain.MetaTest.class,
             MetricOptMain.Run.class,
             MetricOptMain.Show.class,
-            org.metricopt.driver.bench.BenchCommand.class
+            org.metricopt.driver.bench.BenchCommand.class,
+            JupyterCommand.class
         })
 public final class MetricOptMain implements Callable<Integer> {
     static final PrintStream OUT = System.out;

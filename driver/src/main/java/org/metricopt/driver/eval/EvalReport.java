@@ -469,6 +469,47 @@ public final class EvalReport {
     }
 
     /**
+     * Renders the compact Markdown table of the README: one row per family (with its metric), one
+     * column per method in {@link #METHOD_ORDER}, each cell the mean final test metric ± the
+     * half-width of its 95% CI, the best mean of the row in bold; "—" where a method did not run.
+     */
+    public static String toMethodTable(Summary summary) {
+        Set<String> present = new HashSet<>();
+        for (FamilySummary f : summary.families().values()) {
+            present.addAll(f.methods().keySet());
+        }
+        List<String> methods = orderMethods(present);
+        StringBuilder md = new StringBuilder("| family |");
+        for (String m : methods) {
+            md.append(' ').append(escapeCell(m)).append(" |");
+        }
+        md.append("\n|---|").append("---|".repeat(methods.size())).append('\n');
+        for (Map.Entry<String, FamilySummary> f : summary.families().entrySet()) {
+            double best =
+                    f.getValue().methods().values().stream()
+                            .mapToDouble(MethodSummary::mean)
+                            .filter(Double::isFinite)
+                            .min()
+                            .orElse(Double.NaN);
+            md.append("| ")
+                    .append(escapeCell(f.getKey()))
+                    .append(" (")
+                    .append(escapeCell(f.getValue().metric()))
+                    .append(") |");
+            for (String m : methods) {
+                MethodSummary ms = f.getValue().methods().get(m);
+                String cell = ms == null ? "—" : meanCell(ms.mean(), ms.halfCi());
+                if (ms != null && Double.isFinite(ms.mean()) && ms.mean() == best) {
+                    cell = "**" + cell + "**";
+                }
+                md.append(' ').append(cell).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    /**
      * Renders a fixed-width plain-text table for the terminal at the end of a run: family, method,
      * mean ± half-CI and the win rates against the two baselines.
      */
@@ -574,7 +615,8 @@ public final class EvalReport {
         return new org.apache.hadoop.fs.Path(dirUri, name).toString();
     }
 
-    static String curveName(String family) {
+    /** The file name of a family's finetuning-curve plot in {@code eval/}. */
+    public static String curveName(String family) {
         return "curve-" + fileSafe(family) + ".png";
     }
 

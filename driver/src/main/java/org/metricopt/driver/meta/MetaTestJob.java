@@ -50,38 +50,11 @@ public final class MetaTestJob {
             RunDirectory runDir,
             String command,
             PrintStream out) {
-        MetaState state =
-                Checkpoints.latest(runDir.hadoopConf(), runDir.uri())
-                        .orElseThrow(
-                                () ->
-                                        new MetricOptException(
-                                                ErrorClass.INVALID_ARGUMENT,
-                                                "run directory "
-                                                        + runDir.uri()
-                                                        + " has no complete checkpoint; run meta-train first"));
-        if (!state.has(MetaState.SCALER_MEAN)) {
-            throw new MetricOptException(
-                    ErrorClass.INVALID_CHECKPOINT,
-                    "the checkpoint of "
-                            + runDir.uri()
-                            + " has no value function yet (0 iterations)");
-        }
-        checkValueFunctionShape(config, state, runDir);
-        String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
-        ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        float[] learned =
-                state.has(MetaTrainJob.LEARNED_WEIGHTS)
-                        ? state.array(MetaTrainJob.LEARNED_WEIGHTS)
-                        : new float[0];
-        float[][] vf = {
-            state.array(MetaState.VALUE_WEIGHTS),
-            state.array(MetaState.SCALER_MEAN),
-            state.array(MetaState.SCALER_STD),
-            learned
-        };
-        Broadcast<float[][]> broadcast = jsc.broadcast(vf);
-        try {
+        try (MetaTestState meta = MetaTestState.load(spark, config, runDir, out)) {
+            ExecutorContext ctx = meta.context();
+            Broadcast<float[][]> broadcast = meta.broadcast();
+            boolean haveLearned = meta.haveLearned();
+            MetaState state = meta.state();
             TaskSampler sampler = new TaskSampler(config);
             List<String> families = new ArrayList<>(config.tasks().mixture().keySet());
 
@@ -90,7 +63,7 @@ public final class MetaTestJob {
             for (String family : families) {
                 for (int i = 0; i < config.eval().validationTasksPerFamily(); i++) {
                     TaskSpec spec = sampler.sampleFamily(TaskSampler.VALIDATION, family, 0, i);
-                    for (String method : methods(config, family, learned.length > 0)) {
+                    for (String method : methods(config, family, haveLearned)) {
                         for (double g : config.eval().lrGrid()) {
                             tuning.add(new EvalUnit(spec, method, g * baseLr(config, method)));
                         }
@@ -113,8 +86,8 @@ public final class MetaTestJob {
             List<EvalUnit> units = new ArrayList<>();
             for (String family : families) {
                 for (int i = 0; i < config.eval().tasksPerFamily(); i++) {
-                    TaskSpec spec = sampler.sampleFamily(TaskSampler.META_TEST, family, 0, i);
-                    for (String method : methods(config, family, learned.length > 0)) {
+                    TaskSpec spec = heldOutTask(sampler, family, i);
+                    for (String method : methods(config, family, haveLearned)) {
                         units.add(new EvalUnit(spec, method, chosen.get(family + "|" + method)));
                     }
                 }
@@ -156,7 +129,134 @@ public final class MetaTestJob {
                     spearman);
             out.println("report: " + runDir.path("eval/report.md"));
             return summary;
-        } finally {
+        }
+    }
+
+    /**
+     * The held-out task {@code index} of {@code family}: the same task, seed and data that {@link
+     * #run} finetunes as that family's task {@code index}, so a rerun can be compared with its row
+     * in {@code eval/results.parquet}.
+     */
+    public static TaskSpec heldOutTask(MetricOptConfig config, String family, int index) {
+        if (!config.tasks().mixture().containsKey(family)) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    "no task family '"
+                            + family
+                            + "' in this run; its families are "
+                            + config.tasks().mixture().keySet());
+        }
+        if (index < 0) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    "held-out task index " + index + " is negative; the first task is 0");
+        }
+        return heldOutTask(new TaskSampler(config), family, index);
+    }
+
+    private static TaskSpec heldOutTask(TaskSampler sampler, String family, int index) {
+        return sampler.sampleFamily(TaskSampler.META_TEST, family, 0, index);
+    }
+
+    /**
+     * Runs one held-out task with one method and learning rate on the executors, with the run's
+     * meta-learned value function (and learned optimizer) from its latest checkpoint: exactly the
+     * unroll {@link #run} performs for that task and method, for notebooks and other callers that
+     * want to watch one task live instead of rerunning the whole meta-test.
+     *
+     * @param method one of {@code eval.methods} that applies to the family
+     * @param learningRate the base optimizer's learning rate (meta-test's chosen one is in {@code
+     *     eval/results.parquet}; {@link #baseLr} otherwise)
+     */
+    public static Trajectory runHeldOutTask(
+            SparkSession spark,
+            MetricOptConfig config,
+            RunDirectory runDir,
+            String family,
+            int index,
+            String method,
+            double learningRate,
+            PrintStream out) {
+        TaskSpec spec = heldOutTask(config, family, index);
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    "learning rate " + learningRate + " must be a positive finite number");
+        }
+        try (MetaTestState meta = MetaTestState.load(spark, config, runDir, out)) {
+            List<String> allowed = methods(config, family, meta.haveLearned());
+            if (!allowed.contains(method)) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_ARGUMENT,
+                        "method '"
+                                + method
+                                + "' does not apply to family "
+                                + family
+                                + " in this run; choose one of "
+                                + allowed);
+            }
+            EvalUnit unit = new EvalUnit(spec, method, learningRate);
+            return runUnits(
+                            spark,
+                            meta.context(),
+                            config,
+                            meta.broadcast(),
+                            List.of(unit),
+                            "metricopt-held-out-task")
+                    .get(0);
+        }
+    }
+
+    /**
+     * What every meta-test unroll needs from the run: the latest checkpoint's meta-learned state,
+     * checked against the configuration and broadcast once, and the executors' context. Closing it
+     * destroys the broadcast.
+     */
+    private record MetaTestState(
+            MetaState state,
+            ExecutorContext context,
+            Broadcast<float[][]> broadcast,
+            boolean haveLearned)
+            implements AutoCloseable {
+        static MetaTestState load(
+                SparkSession spark, MetricOptConfig config, RunDirectory runDir, PrintStream out) {
+            MetaState state =
+                    Checkpoints.latest(runDir.hadoopConf(), runDir.uri())
+                            .orElseThrow(
+                                    () ->
+                                            new MetricOptException(
+                                                    ErrorClass.INVALID_ARGUMENT,
+                                                    "run directory "
+                                                            + runDir.uri()
+                                                            + " has no complete checkpoint; run"
+                                                            + " meta-train first"));
+            if (!state.has(MetaState.SCALER_MEAN)) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_CHECKPOINT,
+                        "the checkpoint of "
+                                + runDir.uri()
+                                + " has no value function yet (0 iterations)");
+            }
+            checkValueFunctionShape(config, state, runDir);
+            String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
+            ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
+            float[] learned =
+                    state.has(MetaTrainJob.LEARNED_WEIGHTS)
+                            ? state.array(MetaTrainJob.LEARNED_WEIGHTS)
+                            : new float[0];
+            float[][] vf = {
+                state.array(MetaState.VALUE_WEIGHTS),
+                state.array(MetaState.SCALER_MEAN),
+                state.array(MetaState.SCALER_STD),
+                learned
+            };
+            Broadcast<float[][]> broadcast =
+                    JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(vf);
+            return new MetaTestState(state, ctx, broadcast, learned.length > 0);
+        }
+
+        @Override
+        public void close() {
             broadcast.destroy();
         }
     }
@@ -192,7 +292,11 @@ public final class MetaTestJob {
         }
     }
 
-    static List<String> methods(MetricOptConfig config, String family, boolean haveLearned) {
+    /**
+     * The methods meta-test runs on a family: {@code eval.methods} without ap-surrogate on
+     * multi-class families and without metricopt-learned when the run has no learned optimizer.
+     */
+    public static List<String> methods(MetricOptConfig config, String family, boolean haveLearned) {
         boolean binary =
                 FamilyConfig.ONE_VS_REST.equals(config.tasks().families().get(family).kind());
         List<String> out = new ArrayList<>();
@@ -208,7 +312,8 @@ public final class MetaTestJob {
         return out;
     }
 
-    static double baseLr(MetricOptConfig config, String method) {
+    /** The base learning rate of a method, which {@code eval.lr-grid} multiplies. */
+    public static double baseLr(MetricOptConfig config, String method) {
         if ("metricopt-learned".equals(method)) {
             return config.learnedOptimizer().baseStep();
         }
