@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A meta-training run submitted through SparkSubmit to a real standalone cluster (a Master and two
- * Workers, each its own JVM, executors in their own JVMs) gives the same checkpoint, byte for byte,
- * as the same run in local mode.
+ * A joint meta-training run (value function and learned optimizer) submitted through SparkSubmit to
+ * a real standalone cluster (a Master and two Workers, each its own JVM, executors in their own
+ * JVMs) gives the same checkpoint, byte for byte, as the same run in local mode.
  */
 class StandaloneClusterIT {
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
@@ -47,6 +47,9 @@ class StandaloneClusterIT {
                         "inner { steps = 10, batch-size = 16 }",
                         "meta-train { iterations = 3, tasks-per-iteration = 4, checkpoint-every = 1 }",
                         "value-function.hidden = 8",
+                        // Joint meta-training: phase A, Reptile and the ES pairs of phase B all
+                        // run on the cluster and must match local mode bit for bit.
+                        "learned-optimizer { enabled = true, hidden = 4, pairs-per-task = 1 }",
                         "data.pretrain-count = 2000",
                         "pretrain { epochs = 1, path = \"" + tmp.resolve("theta").toUri() + "\" }",
                         ""));

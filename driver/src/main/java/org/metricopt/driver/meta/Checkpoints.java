@@ -49,10 +49,10 @@ public final class Checkpoints {
     private Checkpoints() {}
 
     /**
-     * Test hook for the process-level fault test: with {@code -Dmetricopt.test.haltInCheckpointWrite
-     * =N} the JVM dies abruptly (as with SIGKILL: no shutdown hooks, no finally blocks) after the
-     * state of checkpoint N is written and before its completion marker, the most delicate moment
-     * of a checkpoint write.
+     * Test hook for the process-level fault test: with {@code
+     * -Dmetricopt.test.haltInCheckpointWrite =N} the JVM dies abruptly (as with SIGKILL: no
+     * shutdown hooks, no finally blocks) after the state of checkpoint N is written and before its
+     * completion marker, the most delicate moment of a checkpoint write.
      */
     static final String HALT_PROPERTY = "metricopt.test.haltInCheckpointWrite";
 

@@ -62,7 +62,10 @@ class DriverKilledMidCheckpointTest {
         Path reference = tmp.resolve("reference");
         assertThat(
                         MetricOptMain.execute(
-                                "meta-train", "--conf", conf.toString(), "--run-dir",
+                                "meta-train",
+                                "--conf",
+                                conf.toString(),
+                                "--run-dir",
                                 reference.toString()))
                 .isZero();
 
@@ -112,7 +115,11 @@ class DriverKilledMidCheckpointTest {
         // --resume continues from checkpoint 1 to the same final parameters.
         assertThat(
                         MetricOptMain.execute(
-                                "meta-train", "--resume", "--conf", conf.toString(), "--run-dir",
+                                "meta-train",
+                                "--resume",
+                                "--conf",
+                                conf.toString(),
+                                "--run-dir",
                                 run.toString()))
                 .isZero();
         Path finalState = Path.of("checkpoints/iter-000003/" + Checkpoints.STATE);
