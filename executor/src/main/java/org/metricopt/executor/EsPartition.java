@@ -1,7 +1,9 @@
 package org.metricopt.executor;
 
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.metricopt.common.config.LearnedOptimizerConfig;
@@ -9,6 +11,7 @@ import org.metricopt.common.config.ValueFunctionConfig;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.OptimizerLoss;
 import org.metricopt.common.learned.Perturbations;
+import org.metricopt.common.learned.PopulationUnroll;
 import org.metricopt.common.learned.PredictedMetricRule;
 import org.metricopt.common.learned.ReparamUnroll;
 import org.metricopt.common.unroll.TaskRunner;
@@ -50,28 +53,118 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
         TaskRunner runner = ExecutorResources.runner(context);
         FaultInjection.maybeFail("es");
         return new Iterator<>() {
+            private Iterator<EsResult> current = java.util.Collections.emptyIterator();
+
             @Override
             public boolean hasNext() {
-                return units.hasNext();
+                while (!current.hasNext() && units.hasNext()) {
+                    current = evaluate(runner, units.next()).iterator();
+                }
+                return current.hasNext();
             }
 
             @Override
             public EsResult next() {
-                return evaluate(runner, units.next());
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return current.next();
             }
         };
     }
 
-    EsResult evaluate(TaskRunner runner, EsUnit unit) {
+    /**
+     * The results of the unit's pairs, in pair order: one population unroll of all 2P perturbed
+     * optimizers when {@link #batches} allows it, else one unroll (or reparameterisation unroll) at
+     * a time.
+     */
+    List<EsResult> evaluate(TaskRunner runner, EsUnit unit) {
+        if (batches(runner, unit)) {
+            return evaluatePopulation(runner, unit);
+        }
+        List<EsResult> out = new ArrayList<>(unit.pairs());
+        for (int p = unit.firstPair(); p < unit.firstPair() + unit.pairs(); p++) {
+            out.add(evaluatePair(runner, unit, p));
+        }
+        return out;
+    }
+
+    /**
+     * Population batching needs the setting on, no reparameterisation gradients (their unrolls are
+     * autograd graphs of their own), and a network and loss with a population head.
+     */
+    boolean batches(TaskRunner runner, EsUnit unit) {
+        return learned.populationBatching()
+                && !learned.reparameterisation()
+                && runner.network().supportsPopulation()
+                && !org.metricopt.common.nets.TaskNetwork.AP_SURROGATE.equals(unit.spec().loss());
+    }
+
+    private List<EsResult> evaluatePopulation(TaskRunner runner, EsUnit unit) {
         long start = System.nanoTime();
         float[][] s = state.value();
         float[] w = s[0];
-        float[] eps =
-                Perturbations.epsilon(seed, unit.iteration(), unit.task(), unit.pair(), w.length);
+        double sigma = Math.sqrt(learned.sigmaSquared());
+        int d = runner.network().adapterDim();
+        List<float[]> epsilons = new ArrayList<>();
+        List<LearnedOptimizer> optimizers = new ArrayList<>();
+        for (int p = unit.firstPair(); p < unit.firstPair() + unit.pairs(); p++) {
+            float[] eps = Perturbations.epsilon(seed, unit.iteration(), unit.task(), p, w.length);
+            epsilons.add(eps);
+            for (int sign : new int[] {1, -1}) {
+                optimizers.add(
+                        new LearnedOptimizer(
+                                Perturbations.perturb(w, eps, sigma, sign),
+                                learned.hidden(),
+                                learned.baseStep(),
+                                d));
+            }
+        }
+        InputScaler scaler = new InputScaler(s[1], s[2]);
+        double[] losses;
+        try (NDManager m = NDManager.newBaseManager();
+                ValueFunction f =
+                        new ValueFunction(
+                                m, d, valueFunction.hidden(), scaler, s[3 + unit.task()])) {
+            List<PopulationUnroll.Member> members =
+                    runner.withNetwork(
+                            unit.spec(),
+                            (data, net) -> PopulationUnroll.run(unit.spec(), net, f, optimizers));
+            losses = new double[members.size()];
+            for (int k = 0; k < members.size(); k++) {
+                PopulationUnroll.Member mk = members.get(k);
+                losses[k] =
+                        mk.finite()
+                                ? optimizerLoss(f, mk.phis(), mk.losses(), unit.spec().steps())
+                                : Double.NaN;
+            }
+        }
+        // The unit's compute time, shared evenly by its pairs.
+        long nanos = (System.nanoTime() - start) / unit.pairs();
+        List<EsResult> out = new ArrayList<>(unit.pairs());
+        for (int i = 0; i < unit.pairs(); i++) {
+            out.add(
+                    result(
+                            unit,
+                            unit.firstPair() + i,
+                            epsilons.get(i),
+                            losses[2 * i],
+                            losses[2 * i + 1],
+                            nanos,
+                            new float[0],
+                            new float[0]));
+        }
+        return out;
+    }
+
+    EsResult evaluatePair(TaskRunner runner, EsUnit unit, int pair) {
+        long start = System.nanoTime();
+        float[][] s = state.value();
+        float[] w = s[0];
+        float[] eps = Perturbations.epsilon(seed, unit.iteration(), unit.task(), pair, w.length);
         double sigma = Math.sqrt(learned.sigmaSquared());
         double[] losses = new double[2];
         float[][] grads = {new float[0], new float[0]};
-        int diverged = 0;
         for (int k = 0; k < 2; k++) {
             float[] wk = Perturbations.perturb(w, eps, sigma, k == 0 ? 1 : -1);
             if (learned.reparameterisation()) {
@@ -89,22 +182,48 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
             } else {
                 losses[k] = optimizerLoss(runner, unit, wk, s);
             }
-            if (Double.isNaN(losses[k])) {
-                losses[k] = learned.divergencePenalty();
-                diverged++;
-            }
+        }
+        return result(
+                unit,
+                pair,
+                eps,
+                losses[0],
+                losses[1],
+                System.nanoTime() - start,
+                grads[0],
+                grads[1]);
+    }
+
+    /** The pair's result; a NaN loss (a diverged unroll) becomes the bounded penalty, counted. */
+    private EsResult result(
+            EsUnit unit,
+            int pair,
+            float[] eps,
+            double plus,
+            double minus,
+            long nanos,
+            float[] gradPlus,
+            float[] gradMinus) {
+        int diverged = 0;
+        if (Double.isNaN(plus)) {
+            plus = learned.divergencePenalty();
+            diverged++;
+        }
+        if (Double.isNaN(minus)) {
+            minus = learned.divergencePenalty();
+            diverged++;
         }
         return new EsResult(
                 unit.iteration(),
                 unit.task(),
-                unit.pair(),
-                losses[0],
-                losses[1],
+                pair,
+                plus,
+                minus,
                 diverged,
                 Perturbations.hash(eps),
-                System.nanoTime() - start,
-                grads[0],
-                grads[1]);
+                nanos,
+                gradPlus,
+                gradMinus);
     }
 
     /** L_opt and its reparameterisation gradient, by back-propagating the unroll. */
@@ -138,22 +257,25 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
             if (!t.ok() || !finite(t.phis()) || !finite(t.losses())) {
                 return Double.NaN;
             }
-            float[] pred = f.predict(t.phis());
-            double[] predicted = new double[pred.length];
-            for (int i = 0; i < pred.length; i++) {
-                predicted[i] = pred[i];
-            }
-            double value =
-                    OptimizerLoss.value(
-                            predicted,
-                            t.losses(),
-                            learned.metricWeight(),
-                            learned.betaFraction() * t.steps(),
-                            learned.epsilon());
-            return Double.isFinite(value)
-                    ? Math.min(value, learned.divergencePenalty())
-                    : Double.NaN;
+            return optimizerLoss(f, t.phis(), t.losses(), t.steps());
         }
+    }
+
+    /** L_opt of a finite trajectory, capped at the divergence penalty; NaN if not finite. */
+    private double optimizerLoss(ValueFunction f, float[] phis, float[] losses, int steps) {
+        float[] pred = f.predict(phis);
+        double[] predicted = new double[pred.length];
+        for (int i = 0; i < pred.length; i++) {
+            predicted[i] = pred[i];
+        }
+        double value =
+                OptimizerLoss.value(
+                        predicted,
+                        losses,
+                        learned.metricWeight(),
+                        learned.betaFraction() * steps,
+                        learned.epsilon());
+        return Double.isFinite(value) ? Math.min(value, learned.divergencePenalty()) : Double.NaN;
     }
 
     private static boolean finite(float[] a) {

@@ -177,13 +177,14 @@ final class KryoCodecs {
             specs.write(kryo, out, u.spec());
             out.writeLong(u.iteration());
             out.writeInt(u.task());
-            out.writeInt(u.pair());
+            out.writeInt(u.firstPair());
+            out.writeInt(u.pairs());
         }
 
         @Override
         public EsUnit read(Kryo kryo, Input in, Class<EsUnit> type) {
             TaskSpec spec = specs.read(kryo, in, TaskSpec.class);
-            return new EsUnit(spec, in.readLong(), in.readInt(), in.readInt());
+            return new EsUnit(spec, in.readLong(), in.readInt(), in.readInt(), in.readInt());
         }
     }
 

@@ -305,7 +305,8 @@ public final class ConfigLoader {
                         lo.bool("reparam-second-order"),
                         lo.doubleIn("meta-learning-rate", 0.0, 10.0, true),
                         lo.doubleIn("clip", 0.0, 1e9, true),
-                        lo.doubleIn("divergence-penalty", 0.0, 1e9, true));
+                        lo.doubleIn("divergence-penalty", 0.0, 1e9, true),
+                        lo.bool("population-batching"));
         SortedMap<String, String> hadoop = buildHadoop(c);
         String json =
                 Redaction.config(c).root().render(ConfigRenderOptions.concise().setFormatted(true));

@@ -21,6 +21,8 @@ import java.io.Serializable;
  * @param metaLearningRate Adam learning rate on w_opt
  * @param clip gradient-norm clip of the Adam step on w_opt
  * @param divergencePenalty L_opt given to an unroll whose phi or loss became NaN or infinite
+ * @param populationBatching unroll all 2P perturbed optimizers of a task as one population (one
+ *     batched graph per step) instead of one after the other; same results up to float rounding
  */
 public record LearnedOptimizerConfig(
         boolean enabled,
@@ -36,5 +38,6 @@ public record LearnedOptimizerConfig(
         boolean reparamSecondOrder,
         double metaLearningRate,
         double clip,
-        double divergencePenalty)
+        double divergencePenalty,
+        boolean populationBatching)
         implements Serializable {}

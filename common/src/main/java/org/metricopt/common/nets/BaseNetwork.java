@@ -34,6 +34,23 @@ public abstract class BaseNetwork {
     /** Logits [B, 10] from prefix features and phi of shape [adapterDim]. */
     public abstract NDArray head(Map<String, NDArray> theta, NDArray prefix, NDArray phi);
 
+    /** Whether {@link #populationHead} is implemented. */
+    public boolean supportsPopulation() {
+        return false;
+    }
+
+    /**
+     * Logits [M * B, 10] of M adapters at once (member-major): row {@code m * B + i} is {@code
+     * head(prefix, phis[m])} at example i. For population-batched unrolls, where M unrolls of one
+     * task see the same minibatch and only phi differs.
+     *
+     * @param phis the M adapters, shape [M, adapterDim]
+     */
+    public NDArray populationHead(Map<String, NDArray> theta, NDArray prefix, NDArray phis) {
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " has no population-batched head");
+    }
+
     /** The whole forward pass: {@code head(prefix(x), phi)}. */
     public NDArray forward(Map<String, NDArray> theta, NDArray x, NDArray phi) {
         try (NDArray p = prefix(theta, x)) {

@@ -54,6 +54,24 @@ public final class MlpInputBias extends BaseNetwork {
         return a2.matMul(theta.get("w3")).add(theta.get("b3"));
     }
 
+    @Override
+    public boolean supportsPopulation() {
+        return true;
+    }
+
+    /**
+     * The data term of the first layer is shared by all members: only the bias {@code phi_m W1phi}
+     * differs, broadcast over the batch; the layers above run as one [M * B]-row batch.
+     */
+    @Override
+    public NDArray populationHead(Map<String, NDArray> theta, NDArray prefix, NDArray phis) {
+        long members = phis.getShape().get(0);
+        NDArray bias = phis.reshape(members, 1, adapterDim).matMul(theta.get("w1phi"));
+        NDArray a1 = Activation.relu(prefix.expandDims(0).add(bias)).reshape(-1, h1);
+        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).add(theta.get("b2")));
+        return a2.matMul(theta.get("w3")).add(theta.get("b3"));
+    }
+
     /**
      * The straightforward forward pass that concatenates phi to every input, as in supp. Fig. 1a;
      * kept as the reference the cached split is tested against.

@@ -139,6 +139,72 @@ public final class TaskNetwork implements AutoCloseable {
     }
 
     /**
+     * Whether {@link #populationLossAndGradient} works for this task: a base network with a
+     * population head and the cross-entropy loss (the Smooth-AP surrogate is per unroll only).
+     */
+    public boolean supportsPopulation() {
+        return net.supportsPopulation() && !apSurrogate;
+    }
+
+    /**
+     * The surrogate loss of M adapters on the same training rows, in one graph: {@code phis} holds
+     * the M adapters one after the other; writes each one's gradient into the same place of {@code
+     * gradOut} (when not null) and returns the M losses. Each member's loss and gradient are those
+     * of {@link #lossAndGradient} at its own phi, up to float rounding (the same numbers summed in
+     * another order); a member whose phi is not finite does not affect the others.
+     */
+    public float[] populationLossAndGradient(
+            float[] phis, int members, int[] rows, float[] gradOut) {
+        boolean wantGradient = gradOut != null;
+        try (NDManager step = manager.newSubManager()) {
+            Autograd.setRecording(wantGradient);
+            try {
+                NDArray phiArray = step.create(phis, new Shape(members, adapterDim));
+                if (wantGradient) {
+                    phiArray.setRequiresGradient(true);
+                }
+                NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", step.create(rows)));
+                NDArray out = taskOutputs(net.populationHead(theta, prefixRows, phiArray));
+                NDArray perMember = populationLoss(step, out, rows, members);
+                float[] values = perMember.toFloatArray();
+                if (wantGradient) {
+                    Autograd.backward(perMember.sum(), false, false);
+                    float[] g = phiArray.getGradient().toFloatArray();
+                    System.arraycopy(g, 0, gradOut, 0, members * adapterDim);
+                }
+                return values;
+            } finally {
+                Autograd.setRecording(false);
+            }
+        }
+    }
+
+    /** Per-member cross-entropy [M] of member-major task outputs [M * B, outputs]. */
+    private NDArray populationLoss(NDManager step, NDArray out, int[] rows, int members) {
+        int b = rows.length;
+        if (binary) {
+            float[] y = new float[b];
+            for (int i = 0; i < b; i++) {
+                y[i] = trainY[rows[i]];
+            }
+            NDArray z = out.reshape(members, b);
+            NDArray target = step.create(y, new Shape(1, b));
+            return Activation.softPlus(z).sub(z.mul(target)).mean(new int[] {1});
+        }
+        float[] oneHot = new float[b * outputs];
+        for (int i = 0; i < b; i++) {
+            oneHot[i * outputs + trainY[rows[i]]] = 1f;
+        }
+        NDArray target = step.create(oneHot, new Shape(1, b, outputs));
+        return out.reshape(members, b, outputs)
+                .logSoftmax(2)
+                .mul(target)
+                .sum(new int[] {1, 2})
+                .div(Autograd.constant(step, b))
+                .neg();
+    }
+
+    /**
      * The surrogate loss on the given training rows as a graph node of {@code phi} (an array that
      * may carry autograd history), for back-propagating through an unroll. Arrays are attached to
      * {@code step}.

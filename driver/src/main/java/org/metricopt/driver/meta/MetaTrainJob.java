@@ -364,6 +364,8 @@ public final class MetaTrainJob {
                         es.esReparamCosine(),
                         (t3 - t2) / 1e9,
                         es.bytes(),
+                        es.executorNanos() / 1e9,
+                        es.broadcastBytes(),
                         System.currentTimeMillis());
         writeLogs(spark, runDir, it, metrics, trajRows);
         return state.with(it + 1, MetaState.VALUE_WEIGHTS, next);
@@ -379,10 +381,22 @@ public final class MetaTrainJob {
             double meanVariance,
             double reparamVariance,
             double esReparamCosine,
-            long bytes) {
+            long bytes,
+            long executorNanos,
+            long broadcastBytes) {
         static final EsOutcome NONE =
                 new EsOutcome(
-                        null, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0L);
+                        null,
+                        0,
+                        0,
+                        Double.NaN,
+                        Double.NaN,
+                        Double.NaN,
+                        Double.NaN,
+                        Double.NaN,
+                        0L,
+                        0L,
+                        0L);
     }
 
     static <T> T withBroadcast(
@@ -424,8 +438,13 @@ public final class MetaTrainJob {
             payload[3 + k] = adaptedByTask[k] == null ? new float[0] : adaptedByTask[k];
         }
         for (Trajectory t : ok) {
-            for (int p = 0; p < lo.pairsPerTask(); p++) {
-                units.add(new EsUnit(specs.get(t.index()), it, t.index(), p));
+            if (lo.populationBatching()) {
+                // One unit per task: its 2P perturbed optimizers unroll as one population.
+                units.add(new EsUnit(specs.get(t.index()), it, t.index(), 0, lo.pairsPerTask()));
+            } else {
+                for (int p = 0; p < lo.pairsPerTask(); p++) {
+                    units.add(new EsUnit(specs.get(t.index()), it, t.index(), p, 1));
+                }
             }
         }
         List<EsResult> results =
@@ -436,7 +455,10 @@ public final class MetaTrainJob {
                                 SparkSessions.runJob(
                                         spark,
                                         String.format("metricopt-iter-%06d-phase-b", it),
-                                        units.size() + " antithetic ES pairs",
+                                        ok.size() * lo.pairsPerTask()
+                                                + " antithetic ES pairs in "
+                                                + units.size()
+                                                + " units",
                                         units,
                                         SparkSessions.partitions(spark, config, units.size()),
                                         new EsPartition(
@@ -449,6 +471,7 @@ public final class MetaTrainJob {
         List<double[]> samples = new ArrayList<>();
         List<double[]> reparamSamples = new ArrayList<>();
         long bytes = 0;
+        long executorNanos = 0;
         int diverged = 0;
         double lossSum = 0;
         for (EsResult r : results) {
@@ -456,16 +479,21 @@ public final class MetaTrainJob {
                     Perturbations.epsilon(
                             config.seed(), r.iteration(), r.task(), r.pair(), wOpt.length);
             if (Perturbations.hash(eps) != r.epsilonHash()) {
-                throw new MetricOptException(
-                        ErrorClass.INTERNAL,
-                        "ES pair (iteration "
-                                + r.iteration()
-                                + ", task "
-                                + r.task()
-                                + ", pair "
-                                + r.pair()
-                                + ") was evaluated with another perturbation than the"
-                                + " driver regenerates from its key");
+                throw badPair(
+                        r,
+                        "was evaluated with another perturbation than the driver regenerates"
+                                + " from its key");
+            }
+            if (!Double.isFinite(r.lossPlus()) || !Double.isFinite(r.lossMinus())) {
+                // Executors replace a diverged unroll's NaN by the bounded penalty; anything else
+                // is a bug, and must not reach the aggregate, the Adam step or a checkpoint.
+                throw badPair(
+                        r,
+                        "returned a non-finite loss ("
+                                + r.lossPlus()
+                                + ", "
+                                + r.lossMinus()
+                                + "); refusing to aggregate it");
             }
             samples.add(Estimators.antitheticSample(eps, r.lossPlus(), r.lossMinus(), sigma));
             for (float[] g : new float[][] {r.reparamPlus(), r.reparamMinus()}) {
@@ -478,6 +506,7 @@ public final class MetaTrainJob {
                 }
             }
             bytes += r.wireBytes();
+            executorNanos += r.computeNanos();
             diverged += r.diverged();
             lossSum += 0.5 * (r.lossPlus() + r.lossMinus());
         }
@@ -542,7 +571,31 @@ public final class MetaTrainJob {
                 var / batch.mean().length,
                 rpVar,
                 cosine,
-                bytes);
+                bytes,
+                executorNanos,
+                broadcastBytes(payload));
+    }
+
+    private static MetricOptException badPair(EsResult r, String what) {
+        return new MetricOptException(
+                ErrorClass.INTERNAL,
+                "ES pair (iteration "
+                        + r.iteration()
+                        + ", task "
+                        + r.task()
+                        + ", pair "
+                        + r.pair()
+                        + ") "
+                        + what);
+    }
+
+    /** Bytes of the floats broadcast to the executors (what phase B sends besides its units). */
+    static long broadcastBytes(float[][] payload) {
+        long n = 0;
+        for (float[] a : payload) {
+            n += 4L * a.length;
+        }
+        return n;
     }
 
     /** The tasks of meta-iteration {@code it}, their unroll optimizers used in turn. */
@@ -689,6 +742,8 @@ public final class MetaTrainJob {
                     .add("es_reparam_cosine", DataTypes.DoubleType)
                     .add("phase_b_wall_s", DataTypes.DoubleType)
                     .add("es_bytes_returned", DataTypes.LongType)
+                    .add("es_executor_compute_s", DataTypes.DoubleType)
+                    .add("es_broadcast_bytes", DataTypes.LongType)
                     .add("timestamp_ms", DataTypes.LongType);
 
     static final StructType TRAJECTORY_SCHEMA =
