@@ -364,9 +364,11 @@ public final class TaskData {
         float[] apply(byte[] pixels, int[] idx, int split) {
             int p = FashionMnist.PIXELS;
             float[] out = new float[idx.length * p];
-            float[] img = new float[p];
+            // One zero pixel past the image: where the rotation samples outside it.
+            float[] img = new float[p + 1];
             float[] rot = new float[p];
             double angle = Math.toRadians(spec.rotationDeg());
+            Rotation rotation = angle != 0 ? new Rotation(angle) : null;
             boolean noisy = spec.noiseStd() > 0;
             for (int i = 0; i < idx.length; i++) {
                 int base = idx[i] * p;
@@ -374,8 +376,8 @@ public final class TaskData {
                     img[k] = (pixels[base + k] & 0xff) / 255f;
                 }
                 float[] src = img;
-                if (angle != 0) {
-                    rotate(img, rot, angle);
+                if (rotation != null) {
+                    rotation.apply(img, rot);
                     src = rot;
                 }
                 SplittableRandom noise =
@@ -392,7 +394,64 @@ public final class TaskData {
             return out;
         }
 
-        /** Bilinear rotation of a 28x28 image about its centre; outside pixels are 0 (black). */
+        /**
+         * {@link #rotate} with its sampling positions and weights computed once per angle instead
+         * of once per image: a task rotates all its images by the same angle. The same four terms
+         * are summed in the same order with the same values, so the result is bit-identical (a
+         * source pixel outside the image reads the zero at index 784 instead of a literal 0.0).
+         */
+        static final class Rotation {
+            private static final int N = 28;
+            private static final int OUTSIDE = N * N;
+            private final int[] index = new int[4 * N * N];
+            private final double[] weight = new double[4 * N * N];
+
+            Rotation(double angle) {
+                double c = Math.cos(angle);
+                double s = Math.sin(angle);
+                double mid = (N - 1) / 2.0;
+                for (int y = 0; y < N; y++) {
+                    for (int x = 0; x < N; x++) {
+                        double dx = x - mid;
+                        double dy = y - mid;
+                        double sx = c * dx + s * dy + mid;
+                        double sy = -s * dx + c * dy + mid;
+                        int x0 = (int) Math.floor(sx);
+                        int y0 = (int) Math.floor(sy);
+                        double fx = sx - x0;
+                        double fy = sy - y0;
+                        int k = 4 * (y * N + x);
+                        set(k, x0, y0, (1 - fx) * (1 - fy));
+                        set(k + 1, x0 + 1, y0, fx * (1 - fy));
+                        set(k + 2, x0, y0 + 1, (1 - fx) * fy);
+                        set(k + 3, x0 + 1, y0 + 1, fx * fy);
+                    }
+                }
+            }
+
+            private void set(int k, int x, int y, double w) {
+                index[k] = x < 0 || y < 0 || x >= N || y >= N ? OUTSIDE : y * N + x;
+                weight[k] = w;
+            }
+
+            /** Rotates {@code src} (784 pixels and a trailing 0) into {@code dst}. */
+            void apply(float[] src, float[] dst) {
+                for (int j = 0; j < N * N; j++) {
+                    int k = 4 * j;
+                    double v =
+                            weight[k] * src[index[k]]
+                                    + weight[k + 1] * src[index[k + 1]]
+                                    + weight[k + 2] * src[index[k + 2]]
+                                    + weight[k + 3] * src[index[k + 3]];
+                    dst[j] = (float) v;
+                }
+            }
+        }
+
+        /**
+         * Bilinear rotation of a 28x28 image about its centre; outside pixels are 0 (black). The
+         * straightforward reference that {@link Rotation} is tested against.
+         */
         static void rotate(float[] src, float[] dst, double angle) {
             int n = 28;
             double c = Math.cos(angle);

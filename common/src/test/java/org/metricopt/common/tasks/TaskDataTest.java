@@ -607,6 +607,28 @@ class TaskDataTest {
     }
 
     @Test
+    void precomputedRotationIsBitIdenticalToTheStraightforwardOne() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        byte[] pixels = ds.trainPixels();
+        for (double deg : new double[] {-180, -37.5, -12, -0.3, 0.7, 9, 15, 30, 90, 179.9}) {
+            double angle = Math.toRadians(deg);
+            TaskData.Shift.Rotation rotation = new TaskData.Shift.Rotation(angle);
+            for (int image = 0; image < 20; image++) {
+                float[] img = new float[P + 1];
+                int base = rng.nextInt(1000) * P;
+                for (int k = 0; k < P; k++) {
+                    img[k] = (pixels[base + k] & 0xff) / 255f;
+                }
+                float[] expected = new float[P];
+                float[] actual = new float[P];
+                TaskData.Shift.rotate(java.util.Arrays.copyOf(img, P), expected, angle);
+                rotation.apply(img, actual);
+                assertThat(actual).as("%s degrees, image %d", deg, image).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
     void rotationByZeroIsTheIdentity() {
         float[] img = new float[P];
         for (int k = 0; k < P; k++) {
