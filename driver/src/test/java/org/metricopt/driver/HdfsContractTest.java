@@ -125,6 +125,10 @@ class HdfsContractTest {
                 "meta-train.tasks-per-iteration=3",
                 "meta-train.checkpoint-every=1",
                 "value-function.hidden=8",
+                // Joint meta-training: w_opt, its Adam state and the ES phase live on HDFS too.
+                "learned-optimizer.enabled=true",
+                "learned-optimizer.hidden=4",
+                "learned-optimizer.pairs-per-task=1",
                 "meta-train.iterations=" + iterations,
                 "pretrain.path=\"" + hdfs + "/theta\"",
                 "data.root=\"" + dataRoot + "\"");
@@ -192,6 +196,10 @@ class HdfsContractTest {
                 .containsExactly(onDisk.array(MetaState.SCALER_MEAN));
         assertThat(onHdfs.array(MetaState.SCALER_STD))
                 .containsExactly(onDisk.array(MetaState.SCALER_STD));
+        assertThat(onHdfs.array(MetaTrainJob.LEARNED_WEIGHTS))
+                .containsExactly(onDisk.array(MetaTrainJob.LEARNED_WEIGHTS));
+        assertThat(onHdfs.array(MetaTrainJob.LEARNED_ADAM_M))
+                .containsExactly(onDisk.array(MetaTrainJob.LEARNED_ADAM_M));
         assertThat(w)
                 .as("meta-training moved the weights")
                 .isNotEqualTo(

@@ -38,6 +38,10 @@ class TaskFailuresTest extends SparkTestBase {
         o.add("meta-train.tasks-per-iteration=6");
         o.add("meta-train.checkpoint-every=1");
         o.add("value-function.hidden=8");
+        // Joint meta-training: phase B runs on the tasks that did not fail.
+        o.add("learned-optimizer.enabled=true");
+        o.add("learned-optimizer.hidden=4");
+        o.add("learned-optimizer.pairs-per-task=1");
         // A family whose metric cannot be loaded: every one of its tasks fails.
         o.add("tasks.families.broken.kind=multiclass");
         o.add("tasks.families.broken.metric=com.example.NoSuchMetric");
@@ -91,6 +95,8 @@ class TaskFailuresTest extends SparkTestBase {
                     assertThat(after.iteration()).isEqualTo(1);
                     assertThat(after.array(MetaState.VALUE_WEIGHTS))
                             .containsExactly(first.array(MetaState.VALUE_WEIGHTS));
+                    assertThat(after.array(MetaTrainJob.LEARNED_WEIGHTS))
+                            .containsExactly(first.array(MetaTrainJob.LEARNED_WEIGHTS));
                 });
     }
 }
