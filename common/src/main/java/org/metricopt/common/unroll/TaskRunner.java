@@ -82,7 +82,10 @@ public final class TaskRunner {
             Metric metric = TimedMetric.wrap(Metrics.load(spec.metric()), metricTimeoutMs);
             TaskData data = data(spec);
             try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {
-                return InnerLoop.run(spec, data, net, metric, rule, method);
+                // The task's whole executor time, not only the loop: preparing its data and
+                // binding the network are executor work too.
+                return InnerLoop.run(spec, data, net, metric, rule, method)
+                        .withComputeNanos(System.nanoTime() - start);
             } finally {
                 if (rule instanceof AutoCloseable closeable) {
                     closeQuietly(closeable);

@@ -16,7 +16,9 @@ package org.metricopt.common.unroll;
  * @param observedMetrics M_k, the metric on the validation split at t_k (lower is better)
  * @param testMetricInitial the metric on the test split at phi_0 (the un-adapted network)
  * @param testMetricFinal the metric on the test split at phi_T
- * @param computeNanos wall time of the unroll on the executor, data preparation included
+ * @param computeNanos wall time of the task on the executor: data preparation (augmentation,
+ *     splits), binding the network (the cached first-layer prefix), the unroll and its metric
+ *     evaluations
  */
 public record Trajectory(
         String taskId,
@@ -49,6 +51,25 @@ public record Trajectory(
         float[] out = new float[adapterDim];
         System.arraycopy(phis, t * adapterDim, out, 0, adapterDim);
         return out;
+    }
+
+    /** The same trajectory with another compute time. */
+    public Trajectory withComputeNanos(long nanos) {
+        return new Trajectory(
+                taskId,
+                index,
+                family,
+                method,
+                status,
+                failure,
+                adapterDim,
+                phis,
+                losses,
+                observedSteps,
+                observedMetrics,
+                testMetricInitial,
+                testMetricFinal,
+                nanos);
     }
 
     public static Trajectory failed(

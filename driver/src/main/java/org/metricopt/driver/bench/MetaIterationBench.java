@@ -50,6 +50,7 @@ final class MetaIterationBench {
             double executorComputeS,
             double driverS,
             double phaseBWallS,
+            double phaseBExecutorComputeS,
             long bytesReturned,
             long esBytesReturned,
             int tasks,
@@ -129,6 +130,7 @@ final class MetaIterationBench {
                                     row.getDouble(row.fieldIndex("executor_compute_s")),
                                     row.getDouble(row.fieldIndex("driver_s")),
                                     row.getDouble(row.fieldIndex("phase_b_wall_s")),
+                                    row.getDouble(row.fieldIndex("es_executor_compute_s")),
                                     row.getLong(row.fieldIndex("bytes_returned")),
                                     row.getLong(row.fieldIndex("es_bytes_returned")),
                                     tasks,
@@ -168,6 +170,8 @@ final class MetaIterationBench {
         double[] driver = new double[n];
         double[] phaseB = new double[n];
         double[] execShare = new double[n];
+        double[] phaseBExec = new double[n];
+        double[] allExecShare = new double[n];
         double[] unrollExecShare = new double[n];
         double[] outside = new double[n];
         double[] bytes = new double[n];
@@ -185,6 +189,12 @@ final class MetaIterationBench {
             double iterWall = s.unrollWallS() + s.driverS() + s.phaseBWallS();
             execShare[i] = 100.0 * execPerCore[i] / iterWall;
             unrollExecShare[i] = 100.0 * execPerCore[i] / s.unrollWallS();
+            phaseBExec[i] = s.phaseBExecutorComputeS();
+            allExecShare[i] =
+                    100.0
+                            * (s.executorComputeS() + s.phaseBExecutorComputeS())
+                            / s.coresUsed()
+                            / iterWall;
             outside[i] = s.totalWallS() - iterWall;
             bytes[i] = s.bytesReturned();
             esBytes[i] = s.esBytesReturned();
@@ -199,6 +209,7 @@ final class MetaIterationBench {
         f.add(new Figure("meta-iteration", w, "scheduling_serialisation_s", "s", sched));
         f.add(new Figure("meta-iteration", w, "driver_s", "s", driver));
         f.add(new Figure("meta-iteration", w, "phase_b_wall_s", "s", phaseB));
+        f.add(new Figure("meta-iteration", w, "phase_b_executor_compute_s", "s", phaseBExec));
         f.add(new Figure("meta-iteration", w, "outside_iteration_s", "s", outside));
         f.add(
                 new Figure(
@@ -214,6 +225,7 @@ final class MetaIterationBench {
                         "phase_a_executor_share_of_iteration",
                         "%",
                         execShare));
+        f.add(new Figure("meta-iteration", w, "executor_share_of_iteration", "%", allExecShare));
         f.add(new Figure("meta-iteration", w, "bytes_returned", "B", bytes));
         f.add(new Figure("meta-iteration", w, "es_bytes_returned", "B", esBytes));
         f.add(new Figure("meta-iteration", w, "cores_used", "count", cores));

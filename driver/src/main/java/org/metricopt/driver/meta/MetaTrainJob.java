@@ -190,21 +190,112 @@ public final class MetaTrainJob {
                         .setUpdateIntervalMillis(1000)
                         .startsFrom(state.iteration(), java.time.Duration.ZERO)
                         .build()) {
-            while (state.iteration() < total) {
-                bar.setExtraMessage("iteration " + state.iteration() + ": unrolls");
-                state = iterate(spark, config, ctx, runDir, state, bar);
-                bar.stepTo(state.iteration());
-                boolean last = state.iteration() == total;
-                if (last || state.iteration() % config.metaTrain().checkpointEvery() == 0) {
-                    Checkpoints.write(runDir.hadoopConf(), runDir.uri(), state);
+            // Each iteration's Parquet logs and checkpoint are written by a background thread
+            // while the next iteration computes (they are outputs, never read back by it). At
+            // most one write is in flight and they run in iteration order, so checkpoint N is
+            // only written after the logs of N; a write error stops the run at the next iteration
+            // boundary, after the in-flight write has finished.
+            try (OrderedWriter writer = new OrderedWriter()) {
+                while (state.iteration() < total) {
+                    bar.setExtraMessage("iteration " + state.iteration() + ": unrolls");
+                    Iteration done = iterate(spark, config, ctx, runDir, state, bar);
+                    state = done.state();
+                    bar.stepTo(state.iteration());
+                    boolean last = state.iteration() == total;
+                    boolean checkpoint =
+                            last || state.iteration() % config.metaTrain().checkpointEvery() == 0;
+                    MetaState snapshot = state;
+                    writer.submit(
+                            () -> {
+                                writeLogs(
+                                        spark,
+                                        runDir,
+                                        done.index(),
+                                        done.metrics(),
+                                        done.trajectories());
+                                if (checkpoint) {
+                                    Checkpoints.write(runDir.hadoopConf(), runDir.uri(), snapshot);
+                                }
+                            });
                 }
+                writer.drain();
             }
         }
         return state;
     }
 
-    /** One meta-iteration; returns the state after it (not yet checkpointed). */
-    static MetaState iterate(
+    /**
+     * What one meta-iteration produced: the next state and its rows for metrics/ and trajectories/.
+     */
+    record Iteration(MetaState state, long index, Row metrics, List<Row> trajectories) {}
+
+    /**
+     * Runs writes one at a time, in submission order, on one background thread. {@link #submit} and
+     * {@link #drain} first wait for the write in flight and rethrow its failure (the original
+     * exception, so its error class and exit code survive); {@link #close} waits for it too, so a
+     * run that stops for another reason never leaves a checkpoint half-written by its own thread.
+     */
+    static final class OrderedWriter implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService thread =
+                java.util.concurrent.Executors.newSingleThreadExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "metricopt-run-writer");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        private java.util.concurrent.Future<?> inFlight;
+
+        void submit(Runnable write) {
+            drain();
+            inFlight = thread.submit(write);
+        }
+
+        void drain() {
+            java.util.concurrent.Future<?> f = inFlight;
+            inFlight = null;
+            if (f == null) {
+                return;
+            }
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MetricOptException(
+                        ErrorClass.INTERNAL, "interrupted while writing the run's logs", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                java.util.concurrent.Future<?> f = inFlight;
+                if (f != null) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // Reported by drain() on the normal path; here another failure is already
+                        // on its way up and takes precedence.
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            } finally {
+                thread.shutdown();
+            }
+        }
+    }
+
+    /** One meta-iteration; returns the state after it and its log rows (nothing written yet). */
+    static Iteration iterate(
             SparkSession spark,
             MetricOptConfig config,
             ExecutorContext ctx,
@@ -367,8 +458,8 @@ public final class MetaTrainJob {
                         es.executorNanos() / 1e9,
                         es.broadcastBytes(),
                         System.currentTimeMillis());
-        writeLogs(spark, runDir, it, metrics, trajRows);
-        return state.with(it + 1, MetaState.VALUE_WEIGHTS, next);
+        return new Iteration(
+                state.with(it + 1, MetaState.VALUE_WEIGHTS, next), it, metrics, trajRows);
     }
 
     /** What phase B produced: the updated state and figures for the metrics row. */

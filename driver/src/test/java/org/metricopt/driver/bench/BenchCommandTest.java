@@ -289,12 +289,18 @@ class BenchCommandTest {
 
     @Test
     void schedulingIsUnrollWallLessComputeSpreadOverTheCores() {
-        var s = new MetaIterationBench.Sample(10, 4.0, 6.0, 0.5, 0, 100, 0, 8, 2);
+        var s = new MetaIterationBench.Sample(10, 4.0, 6.0, 0.5, 0, 0, 100, 0, 8, 2);
         assertThat(s.schedulingS()).isEqualTo(1.0);
         List<Figure> f =
                 MetaIterationBench.figures(MetaIterationBench.Mode.VALUE_FUNCTION, List.of(s));
         assertThat(f)
                 .filteredOn(x -> x.figure().equals("phase_a_executor_share_of_unroll"))
+                .singleElement()
+                .satisfies(x -> assertThat(x.median()).isEqualTo(75.0));
+        // Both phases: (6 + 3) / 2 cores over 4 + 0.5 + 1.5 s of iteration.
+        var joint = new MetaIterationBench.Sample(10, 4.0, 6.0, 0.5, 1.5, 3.0, 100, 54, 8, 2);
+        assertThat(MetaIterationBench.figures(MetaIterationBench.Mode.JOINT, List.of(joint)))
+                .filteredOn(x -> x.figure().equals("executor_share_of_iteration"))
                 .singleElement()
                 .satisfies(x -> assertThat(x.median()).isEqualTo(75.0));
         assertThat(f)
