@@ -285,6 +285,7 @@ public final class BenchCommand implements Callable<Integer> {
                     one(w, "rss_warm", "MiB", r.warm().rssKib() / 1024.0),
                     one(w, "rss_end", "MiB", r.end().rssKib() / 1024.0),
                     one(w, "rss_growth", "%", r.rssGrowthPercent()),
+                    one(w, "rss_peak_growth", "%", r.rssPeakGrowthPercent()),
                     one(
                             w,
                             "rss_outside_jvm_growth",

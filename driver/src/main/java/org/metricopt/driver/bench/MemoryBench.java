@@ -61,6 +61,20 @@ public final class MemoryBench {
         public double rssGrowthPercent() {
             return 100.0 * (end.rssKib() - warm.rssKib()) / warm.rssKib();
         }
+
+        /**
+         * The highest RSS of any sample after the warm one, in percent above the warm RSS: the
+         * stricter figure when RSS goes up and down between samples.
+         */
+        public double rssPeakGrowthPercent() {
+            long peak = warm.rssKib();
+            for (Sample s : trace) {
+                if (s.tasksDone() > warm.tasksDone()) {
+                    peak = Math.max(peak, s.rssKib());
+                }
+            }
+            return 100.0 * (peak - warm.rssKib()) / warm.rssKib();
+        }
     }
 
     private final List<String> overrides;

@@ -178,8 +178,10 @@ class BenchCommandTest {
     void memoryFiguresReportGrowthFromWarmToEnd() {
         MemoryBench.Sample warm = new MemoryBench.Sample(100, 1000 * 1024, 100 * 1024, 0);
         MemoryBench.Sample end = new MemoryBench.Sample(1000, 1030 * 1024, 110 * 1024, 0);
-        MemoryBench.Result r = new MemoryBench.Result(warm, end, List.of(warm, end));
+        MemoryBench.Sample high = new MemoryBench.Sample(500, 1080 * 1024, 150 * 1024, 0);
+        MemoryBench.Result r = new MemoryBench.Result(warm, end, List.of(warm, high, end));
         assertThat(r.rssGrowthPercent()).isEqualTo(3.0);
+        assertThat(r.rssPeakGrowthPercent()).isEqualTo(8.0);
         List<Figure> figures = BenchCommand.Memory.figures(r);
         assertThat(figures)
                 .extracting(Figure::figure)
@@ -187,10 +189,11 @@ class BenchCommandTest {
                         "rss_warm",
                         "rss_end",
                         "rss_growth",
+                        "rss_peak_growth",
                         "rss_outside_jvm_growth",
                         "live_managers_growth");
         assertThat(figures.get(0).workload()).isEqualTo("tasks-100-to-1000");
-        assertThat(figures.get(3).median()).isEqualTo(10.0);
+        assertThat(figures.get(4).median()).isEqualTo(10.0);
     }
 
     @Test
