@@ -104,18 +104,20 @@ public final class TaskRunner {
     }
 
     /**
-     * Every {@link #TRIM_EVERY} tasks in this JVM, the native heap's free pages go back to the OS
-     * ({@link org.metricopt.common.io.NativeHeap}). Without it an executor's RSS crept from about
-     * 590 to 670-690 MiB over 1,000 small tasks; with it, every 16 tasks, it stays between 485 and
-     * 620 MiB, at about 3% of single-thread throughput (BENCHMARKS.md). Every task cost 11%.
+     * With the JVM property {@code metricopt.mallocTrimEvery = N > 0} (for example through {@code
+     * spark.executor.extraJavaOptions}), every N tasks in this JVM the native heap's free pages go
+     * back to the OS ({@link org.metricopt.common.io.NativeHeap}). Off by default: measured with N
+     * = 16 it lowers an executor's RSS ceiling over 1,000 small tasks (about 620 MiB instead of
+     * 690) but costs about 5% of single-thread throughput and makes RSS oscillate between trims
+     * (BENCHMARKS.md).
      */
-    static final int TRIM_EVERY = 16;
+    static final int TRIM_EVERY = Integer.getInteger("metricopt.mallocTrimEvery", 0);
 
     private static final java.util.concurrent.atomic.AtomicLong TASKS_DONE =
             new java.util.concurrent.atomic.AtomicLong();
 
     private static void afterTask() {
-        if (TASKS_DONE.incrementAndGet() % TRIM_EVERY == 0) {
+        if (TRIM_EVERY > 0 && TASKS_DONE.incrementAndGet() % TRIM_EVERY == 0) {
             org.metricopt.common.io.NativeHeap.trim();
         }
     }
