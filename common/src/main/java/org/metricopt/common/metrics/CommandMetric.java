@@ -184,12 +184,29 @@ public final class CommandMetric implements Metric {
                 : "..." + text.substring(text.length() - MAX_OUTPUT_CHARS);
     }
 
-    /** Kills the children first: once the program is gone they would be re-parented and lost. */
+    /**
+     * Kills the children first (once the program is gone they would be re-parented and lost), then
+     * the program, and waits a little for them to be gone, so the tree is dead when this returns.
+     */
     private static void killTree(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> children = process.descendants().toList();
+        children.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            for (ProcessHandle child : children) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    child.onExit().get(left, TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException
+                        | java.util.concurrent.ExecutionException e) {
+                    // An orphan nobody reaps stays a zombie: it is dead, only not collected.
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -97,6 +97,11 @@ class CommandMetricTest {
                 .hasMessageContaining("killed");
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(30);
         long child = Long.parseLong(Files.readString(pidFile).strip());
+        // The kill is a signal: allow the kernel a moment to carry it out.
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (running(child) && System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
         assertThat(running(child)).as("the program's child process").isFalse();
     }
 
