@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * committed notebook must carry its saved plots too.
  */
 class JupyterNotebookIT {
-    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final Path ROOT = Processes.ROOT;
     private static final Path NOTEBOOK = ROOT.resolve("deploy/notebooks/explore.ipynb");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,16 +32,7 @@ class JupyterNotebookIT {
 
     private static int exec(Path log, Map<String, String> env, List<String> command)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " timed out; see " + log);
-        }
-        return p.exitValue();
+        return Processes.exec(log, env, 5, command);
     }
 
     /** A python3 that has nbclient, nbformat and jupyter_client, or null. */

@@ -19,21 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * JVMs) gives the same checkpoint, byte for byte, as the same run in local mode.
  */
 class StandaloneClusterIT {
-    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final Path ROOT = Processes.ROOT;
     private static final String PORT = "17077";
 
     private static int exec(Path log, Map<String, String> env, String... command)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(8, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " timed out; see " + log);
-        }
-        return p.exitValue();
+        return Processes.exec(log, env, 8, List.of(command));
     }
 
     @Test

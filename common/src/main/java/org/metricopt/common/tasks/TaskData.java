@@ -395,10 +395,11 @@ public final class TaskData {
         }
 
         /**
-         * {@link #rotate} with its sampling positions and weights computed once per angle instead
-         * of once per image: a task rotates all its images by the same angle. The same four terms
-         * are summed in the same order with the same values, so the result is bit-identical (a
-         * source pixel outside the image reads the zero at index 784 instead of a literal 0.0).
+         * Bilinear rotation of a 28x28 image about its centre, outside pixels 0 (black), with its
+         * sampling positions and weights computed once per angle instead of once per image: a task
+         * rotates all its images by the same angle. TaskDataTest checks it bit for bit against the
+         * straightforward per-pixel computation (a source pixel outside the image reads the zero at
+         * index 784 instead of a literal 0.0; the same four terms are summed in order).
          */
         static final class Rotation {
             private static final int N = 28;
@@ -446,39 +447,6 @@ public final class TaskData {
                     dst[j] = (float) v;
                 }
             }
-        }
-
-        /**
-         * Bilinear rotation of a 28x28 image about its centre; outside pixels are 0 (black). The
-         * straightforward reference that {@link Rotation} is tested against.
-         */
-        static void rotate(float[] src, float[] dst, double angle) {
-            int n = 28;
-            double c = Math.cos(angle);
-            double s = Math.sin(angle);
-            double mid = (n - 1) / 2.0;
-            for (int y = 0; y < n; y++) {
-                for (int x = 0; x < n; x++) {
-                    double dx = x - mid;
-                    double dy = y - mid;
-                    double sx = c * dx + s * dy + mid;
-                    double sy = -s * dx + c * dy + mid;
-                    int x0 = (int) Math.floor(sx);
-                    int y0 = (int) Math.floor(sy);
-                    double fx = sx - x0;
-                    double fy = sy - y0;
-                    double v =
-                            (1 - fx) * (1 - fy) * at(src, x0, y0)
-                                    + fx * (1 - fy) * at(src, x0 + 1, y0)
-                                    + (1 - fx) * fy * at(src, x0, y0 + 1)
-                                    + fx * fy * at(src, x0 + 1, y0 + 1);
-                    dst[y * n + x] = (float) v;
-                }
-            }
-        }
-
-        private static double at(float[] img, int x, int y) {
-            return x < 0 || y < 0 || x >= 28 || y >= 28 ? 0.0 : img[y * 28 + x];
         }
     }
 }

@@ -565,7 +565,7 @@ class TaskDataTest {
         src[2 * 28 + 5] = 1f;
         src[20 * 28 + 9] = 0.5f;
 
-        TaskData.Shift.rotate(src, dst, Math.toRadians(90));
+        rotate(src, dst, Math.toRadians(90));
 
         // Positive angles turn the image clockwise as displayed (rows grow downwards):
         // (row r, column c) goes to (row c, column 27 - r).
@@ -587,7 +587,7 @@ class TaskDataTest {
         float[] a = img.clone();
         float[] b = new float[P];
         for (int turn = 0; turn < 4; turn++) {
-            TaskData.Shift.rotate(a, b, Math.PI / 2);
+            rotate(a, b, Math.PI / 2);
             float[] t = a;
             a = b;
             b = t;
@@ -597,10 +597,10 @@ class TaskDataTest {
         }
 
         float[] once = new float[P];
-        TaskData.Shift.rotate(img, once, Math.PI / 2);
+        rotate(img, once, Math.PI / 2);
         assertThat(once).isNotEqualTo(img);
         float[] back = new float[P];
-        TaskData.Shift.rotate(once, back, -Math.PI / 2);
+        rotate(once, back, -Math.PI / 2);
         for (int k = 0; k < P; k++) {
             assertThat(back[k]).isCloseTo(img[k], within(1e-5f));
         }
@@ -621,7 +621,7 @@ class TaskDataTest {
                 }
                 float[] expected = new float[P];
                 float[] actual = new float[P];
-                TaskData.Shift.rotate(java.util.Arrays.copyOf(img, P), expected, angle);
+                referenceRotate(java.util.Arrays.copyOf(img, P), expected, angle);
                 rotation.apply(img, actual);
                 assertThat(actual).as("%s degrees, image %d", deg, image).containsExactly(expected);
             }
@@ -636,7 +636,7 @@ class TaskDataTest {
         }
         float[] out = new float[P];
 
-        TaskData.Shift.rotate(img, out, 0.0);
+        rotate(img, out, 0.0);
 
         assertThat(out).containsExactly(img);
     }
@@ -651,5 +651,40 @@ class TaskDataTest {
 
         assertThat(b.trainIndices()).containsExactly(a.trainIndices());
         assertThat(b.trainX()).isNotEqualTo(a.trainX());
+    }
+
+    /** The production rotation on an unpadded image. */
+    private static void rotate(float[] src, float[] dst, double angle) {
+        new TaskData.Shift.Rotation(angle).apply(java.util.Arrays.copyOf(src, P + 1), dst);
+    }
+
+    /** The straightforward bilinear rotation, pixel by pixel: the reference for Rotation. */
+    private static void referenceRotate(float[] src, float[] dst, double angle) {
+        int n = 28;
+        double c = Math.cos(angle);
+        double s = Math.sin(angle);
+        double mid = (n - 1) / 2.0;
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                double dx = x - mid;
+                double dy = y - mid;
+                double sx = c * dx + s * dy + mid;
+                double sy = -s * dx + c * dy + mid;
+                int x0 = (int) Math.floor(sx);
+                int y0 = (int) Math.floor(sy);
+                double fx = sx - x0;
+                double fy = sy - y0;
+                double v =
+                        (1 - fx) * (1 - fy) * at(src, x0, y0)
+                                + fx * (1 - fy) * at(src, x0 + 1, y0)
+                                + (1 - fx) * fy * at(src, x0, y0 + 1)
+                                + fx * fy * at(src, x0 + 1, y0 + 1);
+                dst[y * n + x] = (float) v;
+            }
+        }
+    }
+
+    private static double at(float[] img, int x, int y) {
+        return x < 0 || y < 0 || x >= 28 || y >= 28 ? 0.0 : img[y * 28 + x];
     }
 }

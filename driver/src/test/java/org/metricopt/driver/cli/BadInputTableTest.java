@@ -32,11 +32,11 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.IdxTestFiles;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.nets.Theta;
-import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.meta.Checkpoints;
 import org.metricopt.driver.meta.MetaState;
 import org.metricopt.driver.meta.MetaTrainJob;
 import org.metricopt.driver.testing.FaultyFileSystem;
+import org.metricopt.driver.testing.TinyConf;
 
 /**
  * The acceptance table of bad input and faults (issue 7): every row runs the real command line
@@ -91,27 +91,7 @@ class BadInputTableTest {
     static void metaTrainOnce() throws IOException {
         root = Files.createTempDirectory("bad-input-table");
         thetaRoot = root.resolve("theta");
-        conf = root.resolve("tiny.conf");
-        Files.writeString(
-                conf,
-                String.join(
-                        "\n",
-                        "spark.master = \"local[2]\"",
-                        "data.pretrain-count = 2000",
-                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
-                        "inner { steps = 10, batch-size = 16, observe-fraction = 0.3 }",
-                        "meta-train { iterations = 1, tasks-per-iteration = 3,"
-                                + " checkpoint-every = 1 }",
-                        "value-function.hidden = 8",
-                        "eval { tasks-per-family = 1, validation-tasks-per-family = 1,"
-                                + " lr-grid = [1.0] }",
-                        "pretrain.path = \"" + thetaRoot.toUri() + "\"",
-                        ""));
-        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
-        Fixtures.randomTheta(config)
-                .save(
-                        new Configuration(),
-                        Theta.directory(thetaRoot.toUri().toString(), config.network()));
+        conf = TinyConf.write(root, "meta-train.iterations = 1", "eval.tasks-per-family = 1");
         trained = root.resolve("trained");
         int code =
                 MetricOptMain.execute(

@@ -22,12 +22,11 @@ import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.nets.BaseNetwork;
-import org.metricopt.common.nets.Theta;
-import org.metricopt.common.testing.Fixtures;
 import org.metricopt.common.valuefn.ValueFunction;
 import org.metricopt.driver.meta.Checkpoints;
 import org.metricopt.driver.meta.MetaState;
 import org.metricopt.driver.meta.MetaTrainJob;
+import org.metricopt.driver.testing.TinyConf;
 
 /**
  * The command line end to end: {@code run} on a tiny configuration writes the whole run directory
@@ -39,31 +38,7 @@ class MetricOptMainTest {
 
     /** A tiny configuration file whose theta is a random one saved under {@code dir/theta}. */
     private static Path tinyConf(Path dir, String... extraLines) throws IOException {
-        Path theta = dir.resolve("theta");
-        String body =
-                String.join(
-                        "\n",
-                        "spark.master = \"local[2]\"",
-                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
-                        "inner { steps = 10, batch-size = 16, observe-fraction = 0.3 }",
-                        "meta-train { iterations = 2, tasks-per-iteration = 3, checkpoint-every = 1 }",
-                        "value-function.hidden = 8",
-                        "eval {",
-                        "  tasks-per-family = 2",
-                        "  validation-tasks-per-family = 1",
-                        "  lr-grid = [1.0]",
-                        "}",
-                        "pretrain.path = \"" + theta.toUri() + "\"",
-                        String.join("\n", extraLines),
-                        "");
-        Path conf = dir.resolve("tiny.conf");
-        Files.writeString(conf, body);
-        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
-        Fixtures.randomTheta(config)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), config.network()));
-        return conf;
+        return TinyConf.write(dir, extraLines);
     }
 
     /** Exit code and stderr of one invocation. */

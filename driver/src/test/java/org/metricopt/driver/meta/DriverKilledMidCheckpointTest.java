@@ -14,11 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.metricopt.common.config.ConfigLoader;
-import org.metricopt.common.config.MetricOptConfig;
-import org.metricopt.common.nets.Theta;
-import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.cli.MetricOptMain;
+import org.metricopt.driver.testing.TinyConf;
 
 /**
  * Issue 5's "driver killed in the middle of a checkpoint write", at process level: a real driver
@@ -29,28 +26,10 @@ import org.metricopt.driver.cli.MetricOptMain;
  */
 class DriverKilledMidCheckpointTest {
     private static Path tinyConf(Path dir) throws IOException {
-        Path theta = dir.resolve("theta");
-        Path conf = dir.resolve("tiny.conf");
-        Files.writeString(
-                conf,
-                String.join(
-                        "\n",
-                        "spark.master = \"local[2]\"",
-                        "data.pretrain-count = 2000",
-                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
-                        "inner { steps = 10, batch-size = 16, observe-fraction = 0.3 }",
-                        "meta-train { iterations = 3, tasks-per-iteration = 2,"
-                                + " checkpoint-every = 1 }",
-                        "value-function.hidden = 8",
-                        "learned-optimizer { enabled = true, hidden = 4, pairs-per-task = 1 }",
-                        "pretrain.path = \"" + theta.toUri() + "\"",
-                        ""));
-        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
-        Fixtures.randomTheta(config)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), config.network()));
-        return conf;
+        return TinyConf.write(
+                dir,
+                "meta-train { iterations = 3, tasks-per-iteration = 2 }",
+                "learned-optimizer { enabled = true, hidden = 4, pairs-per-task = 1 }");
     }
 
     @Test

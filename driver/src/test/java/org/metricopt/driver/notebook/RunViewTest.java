@@ -4,19 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.metricopt.common.config.ConfigLoader;
-import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.MetricOptException;
-import org.metricopt.common.nets.Theta;
-import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.cli.MetricOptMain;
+import org.metricopt.driver.testing.TinyConf;
 
 /**
  * The notebook API on a real run directory: a tiny run made by the command line, opened through
@@ -26,27 +20,7 @@ import org.metricopt.driver.cli.MetricOptMain;
 class RunViewTest {
 
     private static Path tinyRun(Path dir) throws IOException {
-        Path theta = dir.resolve("theta");
-        Path conf = dir.resolve("tiny.conf");
-        Files.writeString(
-                conf,
-                String.join(
-                        "\n",
-                        "spark.master = \"local[2]\"",
-                        "tasks { train-size = 200, val-size = 100, test-size = 100 }",
-                        "inner { steps = 10, batch-size = 16, observe-fraction = 0.3 }",
-                        "meta-train { iterations = 2, tasks-per-iteration = 3,"
-                                + " checkpoint-every = 1 }",
-                        "value-function.hidden = 8",
-                        "eval { tasks-per-family = 2, validation-tasks-per-family = 1,"
-                                + " lr-grid = [0.5, 1.0] }",
-                        "pretrain.path = \"" + theta.toUri() + "\"",
-                        ""));
-        MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
-        Fixtures.randomTheta(config)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), config.network()));
+        Path conf = TinyConf.write(dir, "eval.lr-grid = [0.5, 1.0]");
         Path run = dir.resolve("run");
         int code =
                 MetricOptMain.execute(
