@@ -87,6 +87,18 @@ public final class TaskData {
     }
 
     /**
+     * Task data from examples already prepared (standardised pixels, task labels), for callers that
+     * need a fixed data set rather than a task drawn from p(T), such as the inner-loop benchmark.
+     * It has no source indices.
+     */
+    public static TaskData of(
+            float[] trainX, int[] trainY, float[] valX, int[] valY, float[] testX, int[] testY) {
+        int[] none = new int[0];
+        return new TaskData(
+                trainX, trainY, valX, valY, testX, testY, new int[][] {none, none, none});
+    }
+
+    /**
      * Builds a task's data.
      *
      * @param poolIndices the task-pool indices into the training images (DataSplits TASK_POOL)

@@ -1,7 +1,5 @@
 package org.metricopt.driver.bench;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.tasks.TaskData;
@@ -15,9 +13,7 @@ import org.metricopt.common.tasks.TaskSpec;
  * (deploy/bench/pytorch_inner_loop.py) reads the same images in the same order.
  *
  * <p>{@link TaskData#materialise} draws a task's examples per class in a keyed random order, so it
- * cannot give "the first 10,000 images in order"; and TaskData has no public constructor. The task
- * data is therefore built through TaskData's private constructor by reflection, in this one place.
- * A public factory on TaskData would remove the need.
+ * cannot give "the first 10,000 images in order"; the data is built with {@link TaskData#of}.
  */
 final class BenchData {
     /** The ten Fashion-MNIST classes; task label j is class j. */
@@ -103,47 +99,6 @@ final class BenchData {
         int[] trainY = labels(ds.trainLabels(), trainSize);
         float[] evalX = standardised(ds.testPixels(), evalSize);
         int[] evalY = labels(ds.testLabels(), evalSize);
-        int[] none = new int[0];
-        return newTaskData(
-                trainX,
-                trainY,
-                evalX,
-                evalY,
-                evalX.clone(),
-                evalY.clone(),
-                new int[][] {none, none, none});
-    }
-
-    private static TaskData newTaskData(
-            float[] trainX,
-            int[] trainY,
-            float[] valX,
-            int[] valY,
-            float[] testX,
-            int[] testY,
-            int[][] sourceIndices) {
-        try {
-            Constructor<TaskData> c =
-                    TaskData.class.getDeclaredConstructor(
-                            float[].class,
-                            int[].class,
-                            float[].class,
-                            int[].class,
-                            float[].class,
-                            int[].class,
-                            int[][].class);
-            c.setAccessible(true);
-            return c.newInstance(trainX, trainY, valX, valY, testX, testY, sourceIndices);
-        } catch (NoSuchMethodException
-                | InstantiationException
-                | IllegalAccessException
-                | InvocationTargetException e) {
-            throw new IllegalStateException(
-                    "the inner-loop benchmark builds TaskData through its private constructor"
-                            + " (trainX, trainY, valX, valY, testX, testY, sourceIndices), which"
-                            + " has changed; give TaskData a public factory and use it in"
-                            + " BenchData",
-                    e);
-        }
+        return TaskData.of(trainX, trainY, evalX, evalY, evalX.clone(), evalY.clone());
     }
 }

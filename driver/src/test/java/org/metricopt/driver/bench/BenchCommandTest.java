@@ -215,7 +215,7 @@ class BenchCommandTest {
         assertThatThrownBy(() -> Workload.of("x")).hasMessageContaining("allowed");
     }
 
-    /** The benchmark builds TaskData reflectively; this fails first if its constructor changes. */
+    /** The benchmark's fixed data: the first training images, in file order, standardised. */
     @Test
     void benchDataHoldsTheFirstTrainingImagesInFileOrder() {
         FashionMnist ds = Fixtures.dataset();
