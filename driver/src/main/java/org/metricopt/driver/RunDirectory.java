@@ -34,6 +34,12 @@ public final class RunDirectory {
         this.uri = HadoopFiles.qualify(conf, uri.replaceAll("/+$", ""));
     }
 
+    /** The local time as run directories name it: yyyyMMdd-HHmmss. */
+    public static String timestamp() {
+        return java.time.LocalDateTime.now()
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
     public String uri() {
         return uri;
     }
@@ -97,11 +103,7 @@ public final class RunDirectory {
                 return;
             }
             if (forceNew) {
-                String stamp =
-                        java.time.LocalDateTime.now()
-                                .format(
-                                        java.time.format.DateTimeFormatter.ofPattern(
-                                                "yyyyMMdd-HHmmss"));
+                String stamp = timestamp();
                 Path aside = new Path(dir.uri() + ".replaced-" + stamp);
                 for (int n = 2; fs.exists(aside); n++) {
                     aside = new Path(dir.uri() + ".replaced-" + stamp + "-" + n);

@@ -1,7 +1,5 @@
 package org.metricopt.driver.cli;
 
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import org.metricopt.common.config.ConfigLoader;
@@ -87,9 +85,6 @@ public final class CommonOptions {
                     + "/"
                     + runId;
         }
-        return "runs/"
-                + command
-                + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return "runs/" + command + "-" + org.metricopt.driver.RunDirectory.timestamp();
     }
 }
