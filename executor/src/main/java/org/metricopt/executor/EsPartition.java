@@ -14,6 +14,7 @@ import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.learned.PopulationUnroll;
 import org.metricopt.common.learned.PredictedMetricRule;
 import org.metricopt.common.learned.ReparamUnroll;
+import org.metricopt.common.stats.Stats;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
@@ -120,12 +121,9 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                                 d));
             }
         }
-        InputScaler scaler = new InputScaler(s[1], s[2]);
         double[] losses;
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f =
-                        new ValueFunction(
-                                m, d, valueFunction.hidden(), scaler, s[3 + unit.task()])) {
+                ValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             List<PopulationUnroll.Member> members =
                     runner.withNetwork(
                             unit.spec(),
@@ -226,14 +224,17 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 gradMinus);
     }
 
+    /** The adapted value function of the batch's task {@code task}, from the broadcast. */
+    private ValueFunction taskValueFunction(NDManager m, int d, float[][] s, int task) {
+        return new ValueFunction(
+                m, d, valueFunction.hidden(), new InputScaler(s[1], s[2]), s[3 + task]);
+    }
+
     /** L_opt and its reparameterisation gradient, by back-propagating the unroll. */
     ReparamUnroll.Result reparam(TaskRunner runner, EsUnit unit, float[] wk, float[][] s) {
         int d = runner.network().adapterDim();
-        InputScaler scaler = new InputScaler(s[1], s[2]);
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f =
-                        new ValueFunction(
-                                m, d, valueFunction.hidden(), scaler, s[3 + unit.task()])) {
+                ValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             return runner.withNetwork(
                     unit.spec(),
                     (data, net) ->
@@ -245,16 +246,13 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
     /** L_opt of one unroll with learned-optimizer weights wk; NaN when the unroll diverged. */
     double optimizerLoss(TaskRunner runner, EsUnit unit, float[] wk, float[][] s) {
         int d = runner.network().adapterDim();
-        InputScaler scaler = new InputScaler(s[1], s[2]);
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f =
-                        new ValueFunction(
-                                m, d, valueFunction.hidden(), scaler, s[3 + unit.task()])) {
+                ValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             LearnedOptimizer opt =
                     new LearnedOptimizer(wk, learned.hidden(), learned.baseStep(), d);
             Trajectory t =
                     runner.run(unit.spec(), "metricopt-learned", new PredictedMetricRule(opt, f));
-            if (!t.ok() || !finite(t.phis()) || !finite(t.losses())) {
+            if (!t.ok() || !Stats.allFinite(t.phis()) || !Stats.allFinite(t.losses())) {
                 return Double.NaN;
             }
             return optimizerLoss(f, t.phis(), t.losses(), t.steps());
@@ -276,14 +274,5 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                         learned.betaFraction() * steps,
                         learned.epsilon());
         return Double.isFinite(value) ? Math.min(value, learned.divergencePenalty()) : Double.NaN;
-    }
-
-    private static boolean finite(float[] a) {
-        for (float v : a) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -3,6 +3,7 @@ package org.metricopt.common.learned;
 import java.util.ArrayList;
 import java.util.List;
 import org.metricopt.common.nets.TaskNetwork;
+import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.InnerLoop;
 import org.metricopt.common.valuefn.ValueFunction;
@@ -67,7 +68,7 @@ public final class PopulationUnroll {
                 opt.setMetric(predicted[m]);
                 opt.step(phi, grad, stepLosses[m], t);
                 System.arraycopy(phi, 0, all, m * d, d);
-                finite[m] &= Float.isFinite(stepLosses[m]) && allFinite(phi);
+                finite[m] &= Float.isFinite(stepLosses[m]) && Stats.allFinite(phi);
             }
         }
         List<Member> out = new ArrayList<>(members);
@@ -75,14 +76,5 @@ public final class PopulationUnroll {
             out.add(new Member(phis[m], losses[m], finite[m]));
         }
         return out;
-    }
-
-    private static boolean allFinite(float[] a) {
-        for (float v : a) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

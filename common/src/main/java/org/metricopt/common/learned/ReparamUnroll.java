@@ -9,6 +9,7 @@ import java.util.List;
 import org.metricopt.common.config.LearnedOptimizerConfig;
 import org.metricopt.common.nets.Autograd;
 import org.metricopt.common.nets.TaskNetwork;
+import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.InnerLoop;
 import org.metricopt.common.valuefn.ValueFunction;
@@ -175,10 +176,8 @@ public final class ReparamUnroll {
                     if (t == steps) {
                         break;
                     }
-                    for (float x : phiValues) {
-                        if (!Float.isFinite(x)) {
-                            return diverged();
-                        }
+                    if (!Stats.allFinite(phiValues)) {
+                        return diverged();
                     }
                     if (k > 0 && t > 0 && t % k == 0) {
                         phi = phi.stopGradient();
@@ -296,10 +295,8 @@ public final class ReparamUnroll {
                 }
                 Autograd.backward(total, false, false);
                 float[] g = wLeaf.getGradient().toFloatArray();
-                for (float x : g) {
-                    if (!Float.isFinite(x)) {
-                        return new Result(value, new float[0], false);
-                    }
+                if (!Stats.allFinite(g)) {
+                    return new Result(value, new float[0], false);
                 }
                 return new Result(value, g, false);
             } finally {

@@ -2,9 +2,22 @@ package org.metricopt.common.stats;
 
 import org.apache.commons.math3.distribution.TDistribution;
 
-/** Summary statistics used in every report: mean with a Student-t 95% confidence interval. */
+/**
+ * Summary statistics used in every report (mean with a Student-t 95% confidence interval), and the
+ * finiteness check every divergence guard uses.
+ */
 public final class Stats {
     private Stats() {}
+
+    /** Whether every value is finite (no NaN, no infinity); true for an empty array. */
+    public static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /**
      * Mean and 95% CI of finite values.
