@@ -4,12 +4,16 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.FashionMnist;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.executor.ExecutorContext;
 import org.metricopt.executor.MetricOptKryoRegistrator;
 import scala.Tuple2;
@@ -47,6 +51,9 @@ public final class SparkSessions {
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
+    /** Scheduler pool of the jobs that write a run's logs (see {@link #applyDefaults}). */
+    public static final String WRITE_POOL = "metricopt-writes";
+
     /** The settings every MetricOpt session needs, whoever creates it. */
     public static SparkConf applyDefaults(SparkConf conf) {
         conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
@@ -57,6 +64,10 @@ public final class SparkSessions {
         conf.setIfMissing("spark.driver.host", "127.0.0.1");
         conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         conf.setIfMissing("spark.sql.shuffle.partitions", "4");
+        // Fair scheduling between pools (FIFO inside each): the run's Parquet logs are written in
+        // their own pool (WRITE_POOL), so their one-task jobs take the next free task slot instead
+        // of queueing behind every unroll already submitted, including the next iteration's.
+        conf.setIfMissing("spark.scheduler.mode", "FAIR");
         // Listing a run's many Parquet directories is cheap; doing it on the driver keeps Spark's
         // internal listing job (and its unregistered types) out of the Kryo path.
         conf.setIfMissing("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000");
@@ -126,12 +137,74 @@ public final class SparkSessions {
             List<T> items,
             int partitions,
             FlatMapFunction<Iterator<T>, R> fn) {
+        return submitJob(spark, group, description, items, partitions, fn).await();
+    }
+
+    /**
+     * Submits the same job as {@link #runJob} without waiting for it. Inside a FIFO scheduler pool
+     * (the default pool, where MetricOpt's unrolls run, is one) a job submitted later only gets the
+     * task slots that earlier jobs leave idle, so a job submitted ahead of time fills the tail of
+     * the one before it instead of slowing it.
+     */
+    public static <T, R> PendingJob<R> submitJob(
+            SparkSession spark,
+            String group,
+            String description,
+            List<T> items,
+            int partitions,
+            FlatMapFunction<Iterator<T>, R> fn) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobGroup(group, group + ": " + description, true);
         try {
-            return jsc.parallelize(items, partitions).mapPartitions(fn).collect();
+            // The job group is captured when the job is submitted, inside collectAsync.
+            return new PendingJob<>(
+                    jsc.parallelize(items, partitions).mapPartitions(fn).collectAsync());
         } finally {
             jsc.clearJobGroup();
+        }
+    }
+
+    /** A submitted Spark job whose collected results have not been waited for yet. */
+    public static final class PendingJob<R> {
+        private final JavaFutureAction<List<R>> future;
+
+        PendingJob(JavaFutureAction<List<R>> future) {
+            this.future = future;
+        }
+
+        /**
+         * Waits for the results, in partition order. A failed job throws what {@code collect()}
+         * would have thrown; an interrupted wait cancels the job.
+         */
+        public List<R> await() {
+            try {
+                return future.get();
+            } catch (InterruptedException e) {
+                future.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new MetricOptException(
+                        ErrorClass.INTERNAL, "interrupted while waiting for a Spark job", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                // SparkException is checked in Java's eyes; collect() throws it unchecked.
+                throw PendingJob.<RuntimeException>sneaky(cause);
+            }
+        }
+
+        /** Cancels the job if it is still running; its results are never read. */
+        public void cancel() {
+            future.cancel(true);
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <E extends Throwable> E sneaky(Throwable t) throws E {
+            throw (E) t;
         }
     }
 }

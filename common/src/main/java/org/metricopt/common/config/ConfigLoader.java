@@ -280,7 +280,8 @@ public final class ConfigLoader {
                         mt.intIn("tasks-per-iteration", 1, 1_000_000),
                         optimizers,
                         mt.intIn("checkpoint-every", 1, 10_000_000),
-                        mt.doubleIn("max-failed-fraction", 0.0, 1.0, false));
+                        mt.doubleIn("max-failed-fraction", 0.0, 1.0, false),
+                        mt.doubleIn("log-interval-s", 0.0, 86_400.0, false));
 
         Settings ev = s.child("eval");
         EvalConfig eval =

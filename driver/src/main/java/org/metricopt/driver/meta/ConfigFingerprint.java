@@ -9,8 +9,8 @@ import org.metricopt.common.config.MetricOptConfig;
 /**
  * A fingerprint of the settings that determine meta-training results. Settings that only change how
  * or how long a run is executed (Spark and Hadoop client settings, the number of iterations,
- * checkpoint spacing, evaluation, finetune) are left out, so a run may be extended or moved to
- * another cluster and still resume.
+ * checkpoint and log spacing, evaluation, finetune) are left out, so a run may be extended or moved
+ * to another cluster and still resume.
  */
 public final class ConfigFingerprint {
     private ConfigFingerprint() {}
@@ -24,6 +24,7 @@ public final class ConfigFingerprint {
                         .withoutPath("finetune")
                         .withoutPath("meta-train.iterations")
                         .withoutPath("meta-train.checkpoint-every")
+                        .withoutPath("meta-train.log-interval-s")
                         .withoutPath("meta-train.max-failed-fraction")
                         .withoutPath("pretrain.path")
                         .withoutPath("data.root");

@@ -12,10 +12,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.metricopt.common.config.InnerLoopConfig;
@@ -190,33 +192,61 @@ public final class MetaTrainJob {
                         .setUpdateIntervalMillis(1000)
                         .startsFrom(state.iteration(), java.time.Duration.ZERO)
                         .build()) {
-            // Each iteration's Parquet logs and checkpoint are written by a background thread
-            // while the next iteration computes (they are outputs, never read back by it). At
-            // most one write is in flight and they run in iteration order, so checkpoint N is
-            // only written after the logs of N; a write error stops the run at the next iteration
-            // boundary, after the in-flight write has finished.
-            try (OrderedWriter writer = new OrderedWriter()) {
-                while (state.iteration() < total) {
-                    bar.setExtraMessage("iteration " + state.iteration() + ": unrolls");
-                    Iteration done = iterate(spark, config, ctx, runDir, state, bar);
-                    state = done.state();
-                    bar.stepTo(state.iteration());
-                    boolean last = state.iteration() == total;
-                    boolean checkpoint =
-                            last || state.iteration() % config.metaTrain().checkpointEvery() == 0;
-                    MetaState snapshot = state;
-                    writer.submit(
-                            () -> {
-                                writeLogs(
-                                        spark,
-                                        runDir,
-                                        done.index(),
-                                        done.metrics(),
-                                        done.trajectories());
-                                if (checkpoint) {
-                                    Checkpoints.write(runDir.hadoopConf(), runDir.uri(), snapshot);
-                                }
-                            });
+            // Parquet logs and checkpoints are written by a background thread while the next
+            // iterations compute (they are outputs, never read back by the loop). Writes run in
+            // iteration order, so checkpoint N is only written after the logs of N; a write error
+            // stops the run at a later iteration boundary, once the writes before it are done.
+            // Logs are batched: one write for all iterations since the last, once
+            // meta-train.log-interval-s has passed, and always with a checkpoint.
+            try (OrderedWriter writer = new OrderedWriter();
+                    PhaseAPipeline phaseA = new PhaseAPipeline(spark, config, ctx, total)) {
+                List<Iteration> unlogged = new ArrayList<>();
+                long lastLogWrite = System.nanoTime();
+                try {
+                    while (state.iteration() < total) {
+                        bar.setExtraMessage("iteration " + state.iteration() + ": unrolls");
+                        Iteration done = iterate(spark, config, ctx, state, bar, phaseA);
+                        state = done.state();
+                        bar.stepTo(state.iteration());
+                        unlogged.add(done);
+                        boolean last = state.iteration() == total;
+                        boolean checkpoint =
+                                last
+                                        || state.iteration() % config.metaTrain().checkpointEvery()
+                                                == 0;
+                        boolean logDue =
+                                (System.nanoTime() - lastLogWrite) / 1e9
+                                        >= config.metaTrain().logIntervalS();
+                        if (checkpoint || logDue) {
+                            List<Iteration> batch = List.copyOf(unlogged);
+                            unlogged.clear();
+                            lastLogWrite = System.nanoTime();
+                            MetaState snapshot = state;
+                            writer.submit(
+                                    () -> {
+                                        writeLogs(spark, runDir, batch);
+                                        if (checkpoint) {
+                                            Checkpoints.write(
+                                                    runDir.hadoopConf(), runDir.uri(), snapshot);
+                                        }
+                                    });
+                        }
+                    }
+                } catch (RuntimeException | Error e) {
+                    // The run stops: the iterations since the last write still get their logs
+                    // (no checkpoint), so what happened up to the failure can be looked at.
+                    if (!unlogged.isEmpty()) {
+                        List<Iteration> batch = List.copyOf(unlogged);
+                        try {
+                            writer.submit(() -> writeLogs(spark, runDir, batch));
+                            writer.drain();
+                        } catch (RuntimeException | Error suppressed) {
+                            if (suppressed != e) {
+                                e.addSuppressed(suppressed);
+                            }
+                        }
+                    }
+                    throw e;
                 }
                 writer.drain();
             }
@@ -225,17 +255,85 @@ public final class MetaTrainJob {
     }
 
     /**
+     * Phase A of the value-function-only meta-iteration. Its unrolls use SGD or Adam on tasks that
+     * are a function of the seed and the iteration alone, never the meta-state, so iteration {@code
+     * it + 1}'s job is submitted as soon as iteration {@code it}'s: under Spark's FIFO scheduling
+     * it only gets the task slots that the tail of iteration {@code it} leaves idle (while its last
+     * tasks finish and the driver does GP, adaptation and Reptile), so the cores stay busy across
+     * iteration boundaries. The results are the same as unrolling one iteration at a time; a job
+     * submitted ahead and never taken (the run stopped) is cancelled on close. With the learned
+     * optimizer on, phase A depends on the previous iteration's w_opt and is not submitted ahead.
+     */
+    static final class PhaseAPipeline implements AutoCloseable {
+        private final SparkSession spark;
+        private final MetricOptConfig config;
+        private final ExecutorContext ctx;
+        private final long total;
+        private long aheadIteration = -1;
+        private FinetuneJob.PendingTasks ahead;
+
+        PhaseAPipeline(
+                SparkSession spark, MetricOptConfig config, ExecutorContext ctx, long total) {
+            this.spark = spark;
+            this.config = config;
+            this.ctx = ctx;
+            this.total = total;
+        }
+
+        /** Iteration {@code it}'s trajectories in task order; submits iteration it + 1's first. */
+        List<Trajectory> take(long it) {
+            FinetuneJob.PendingTasks current;
+            if (ahead != null && aheadIteration == it) {
+                current = ahead;
+                ahead = null;
+            } else {
+                close();
+                current = submit(it);
+            }
+            if (it + 1 < total) {
+                ahead = submit(it + 1);
+                aheadIteration = it + 1;
+            }
+            return current.await();
+        }
+
+        private FinetuneJob.PendingTasks submit(long it) {
+            List<TaskSpec> specs = batch(config, it);
+            return FinetuneJob.submitTasks(
+                    spark,
+                    ctx,
+                    specs,
+                    SparkSessions.partitions(spark, config, specs.size()),
+                    String.format("metricopt-iter-%06d-phase-a", it));
+        }
+
+        @Override
+        public void close() {
+            if (ahead != null) {
+                ahead.cancel();
+                ahead = null;
+            }
+        }
+    }
+
+    /**
      * What one meta-iteration produced: the next state and its rows for metrics/ and trajectories/.
      */
     record Iteration(MetaState state, long index, Row metrics, List<Row> trajectories) {}
 
     /**
-     * Runs writes one at a time, in submission order, on one background thread. {@link #submit} and
-     * {@link #drain} first wait for the write in flight and rethrow its failure (the original
-     * exception, so its error class and exit code survive); {@link #close} waits for it too, so a
-     * run that stops for another reason never leaves a checkpoint half-written by its own thread.
+     * Runs writes one at a time, in submission order, on one background thread, while the caller
+     * goes on. {@link #submit} queues a write and only waits while {@link #MAX_BACKLOG} writes are
+     * already queued or running (so a slow file system cannot pile up unbounded work). Once a write
+     * fails, the writes queued after it are skipped (a checkpoint is never written after the logs
+     * before it failed), and the next {@link #submit} or {@link #drain} rethrows the original
+     * exception, so its error class and exit code survive. {@link #close} waits for what is queued,
+     * so a run that stops for another reason never leaves a checkpoint half-written by this thread.
      */
     static final class OrderedWriter implements AutoCloseable {
+        /** Writes queued or running at most; submitting one more waits for the oldest. */
+        static final int MAX_BACKLOG = 3;
+
         private final java.util.concurrent.ExecutorService thread =
                 java.util.concurrent.Executors.newSingleThreadExecutor(
                         r -> {
@@ -243,19 +341,45 @@ public final class MetaTrainJob {
                             t.setDaemon(true);
                             return t;
                         });
-        private java.util.concurrent.Future<?> inFlight;
+        private final java.util.ArrayDeque<java.util.concurrent.Future<?>> queued =
+                new java.util.ArrayDeque<>();
+        private volatile boolean failed;
 
         void submit(Runnable write) {
-            drain();
-            inFlight = thread.submit(write);
+            reapFinished();
+            while (queued.size() >= MAX_BACKLOG) {
+                await(queued.poll());
+            }
+            queued.add(
+                    thread.submit(
+                            () -> {
+                                if (failed) {
+                                    return;
+                                }
+                                try {
+                                    write.run();
+                                } catch (RuntimeException | Error e) {
+                                    failed = true;
+                                    throw e;
+                                }
+                            }));
         }
 
+        /** Waits for every queued write; rethrows the first failure. */
         void drain() {
-            java.util.concurrent.Future<?> f = inFlight;
-            inFlight = null;
-            if (f == null) {
-                return;
+            while (!queued.isEmpty()) {
+                await(queued.poll());
             }
+        }
+
+        /** Rethrows the failure of a write that has already finished, without waiting. */
+        private void reapFinished() {
+            while (!queued.isEmpty() && queued.peek().isDone()) {
+                await(queued.poll());
+            }
+        }
+
+        private static void await(java.util.concurrent.Future<?> f) {
             try {
                 f.get();
             } catch (InterruptedException e) {
@@ -277,8 +401,7 @@ public final class MetaTrainJob {
         @Override
         public void close() {
             try {
-                java.util.concurrent.Future<?> f = inFlight;
-                if (f != null) {
+                for (java.util.concurrent.Future<?> f : queued) {
                     try {
                         f.get();
                     } catch (java.util.concurrent.ExecutionException e) {
@@ -286,8 +409,10 @@ public final class MetaTrainJob {
                         // on its way up and takes precedence.
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
+                        break;
                     }
                 }
+                queued.clear();
             } finally {
                 thread.shutdown();
             }
@@ -299,9 +424,9 @@ public final class MetaTrainJob {
             SparkSession spark,
             MetricOptConfig config,
             ExecutorContext ctx,
-            RunDirectory runDir,
             MetaState state,
-            ProgressBar bar) {
+            ProgressBar bar,
+            PhaseAPipeline phaseA) {
         long it = state.iteration();
         long t0 = System.nanoTime();
         List<TaskSpec> specs = batch(config, it);
@@ -331,13 +456,7 @@ public final class MetaTrainJob {
                                             units,
                                             String.format("metricopt-iter-%06d-phase-a", it)));
         } else {
-            trajs =
-                    FinetuneJob.runTasks(
-                            spark,
-                            ctx,
-                            specs,
-                            partitions,
-                            String.format("metricopt-iter-%06d-phase-a", it));
+            trajs = phaseA.take(it);
         }
         long t1 = System.nanoTime();
         List<Trajectory> ok = new ArrayList<>();
@@ -850,24 +969,34 @@ public final class MetaTrainJob {
                     .add("interp_std", DataTypes.DoubleType)
                     .add("vf_prediction", DataTypes.DoubleType);
 
+    /** Writes the metrics/ and trajectories/ rows of a batch of iterations. */
+    private static void writeLogs(SparkSession spark, RunDirectory runDir, List<Iteration> batch) {
+        List<Row> metrics = new ArrayList<>();
+        List<Row> trajRows = new ArrayList<>();
+        for (Iteration i : batch) {
+            metrics.add(i.metrics());
+            trajRows.addAll(i.trajectories());
+        }
+        // Called on the writer thread only; the pool is a property of the calling thread.
+        spark.sparkContext().setLocalProperty("spark.scheduler.pool", SparkSessions.WRITE_POOL);
+        writePartitions(spark.createDataFrame(metrics, METRICS_SCHEMA), runDir.path("metrics"));
+        writePartitions(
+                spark.createDataFrame(trajRows, TRAJECTORY_SCHEMA), runDir.path("trajectories"));
+    }
+
     /**
-     * Writes the iteration's rows into its own Parquet directory ({@code iteration=N}), replacing
-     * any earlier attempt, so a resumed run never duplicates rows.
+     * One Parquet write of rows from several iterations: a directory {@code iteration=NNNNNN} per
+     * iteration, each replaced as a whole (dynamic partition overwrite), so a resumed run that
+     * repeats an iteration rewrites its rows instead of adding to them, and other iterations'
+     * directories are left alone.
      */
-    private static void writeLogs(
-            SparkSession spark, RunDirectory runDir, long it, Row metrics, List<Row> trajRows) {
-        String part = String.format("/iteration=%06d", it);
-        spark.createDataFrame(List.of(metrics), METRICS_SCHEMA)
-                .drop("iteration")
+    private static void writePartitions(Dataset<Row> rows, String dir) {
+        rows.withColumn("iteration", functions.format_string("%06d", functions.col("iteration")))
                 .coalesce(1)
                 .write()
                 .mode(SaveMode.Overwrite)
-                .parquet(runDir.path("metrics") + part);
-        spark.createDataFrame(trajRows, TRAJECTORY_SCHEMA)
-                .drop("iteration")
-                .coalesce(1)
-                .write()
-                .mode(SaveMode.Overwrite)
-                .parquet(runDir.path("trajectories") + part);
+                .option("partitionOverwriteMode", "dynamic")
+                .partitionBy("iteration")
+                .parquet(dir);
     }
 }

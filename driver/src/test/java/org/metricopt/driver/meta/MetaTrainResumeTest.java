@@ -72,9 +72,23 @@ class MetaTrainResumeTest extends SparkTestBase {
                     RunDirectory a = new RunDirectory(conf, tmp.resolve("a").toUri().toString());
                     RunDirectory b = new RunDirectory(conf, tmp.resolve("b").toUri().toString());
 
-                    MetaState finalA = MetaTrainJob.run(spark, four, a, false, out);
+                    // Run a writes its logs in one batch, with its only checkpoint at the end.
+                    MetaState finalA =
+                            MetaTrainJob.run(
+                                    spark,
+                                    config(
+                                            theta,
+                                            "meta-train.iterations=4",
+                                            "meta-train.checkpoint-every=4",
+                                            "meta-train.log-interval-s=86400"),
+                                    a,
+                                    false,
+                                    out);
                     assertThat(finalA.iteration()).isEqualTo(4);
 
+                    // Run a submits each iteration's phase A one iteration ahead; run b's
+                    // iteration 1 is not (it is its last), so this also checks that submitting
+                    // ahead changes nothing.
                     MetaState stopped = MetaTrainJob.run(spark, two, b, false, out);
                     assertThat(stopped.iteration()).isEqualTo(2);
                     // "Killed" after iteration 2: a fresh call must pick up from the checkpoint.
@@ -159,6 +173,7 @@ class MetaTrainResumeTest extends SparkTestBase {
                                         tmp.resolve("elsewhere"),
                                         "meta-train.iterations=40",
                                         "meta-train.checkpoint-every=5",
+                                        "meta-train.log-interval-s=0",
                                         "spark.master=local[1]",
                                         "eval.tasks-per-family=3")))
                 .isEqualTo(base);

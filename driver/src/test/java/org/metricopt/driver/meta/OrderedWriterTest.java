@@ -15,8 +15,9 @@ import org.metricopt.common.errors.MetricOptException;
 
 /**
  * The background writer of a run's logs and checkpoints: writes happen one at a time in submission
- * order, a failed write surfaces at the next boundary as the original exception (its exit code
- * intact), and closing waits for the write in flight.
+ * order while the caller goes on (up to a bounded backlog), a failed write surfaces as the original
+ * exception (its exit code intact) and the writes queued after it never run, and closing waits for
+ * the write in flight.
  */
 class OrderedWriterTest {
     @Test
@@ -41,7 +42,27 @@ class OrderedWriterTest {
     }
 
     @Test
-    void aFailedWriteIsRethrownAsItselfAtTheNextBoundary() {
+    void aFailedWriteIsRethrownAsItselfAndTheWritesQueuedAfterItAreSkipped()
+            throws InterruptedException {
+        MetricOptException full =
+                new MetricOptException(ErrorClass.IO_FAILURE, "cannot write x: No space left");
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicBoolean checkpointWritten = new AtomicBoolean();
+        try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
+            w.submit(
+                    () -> {
+                        awaitQuietly(gate);
+                        throw full;
+                    });
+            w.submit(() -> checkpointWritten.set(true));
+            gate.countDown();
+            assertThatThrownBy(w::drain).isSameAs(full);
+        }
+        assertThat(checkpointWritten).isFalse();
+    }
+
+    @Test
+    void aFailureStopsTheCallerAtALaterSubmitOnceItHasHappened() {
         MetricOptException full =
                 new MetricOptException(ErrorClass.IO_FAILURE, "cannot write x: No space left");
         try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
@@ -49,7 +70,59 @@ class OrderedWriterTest {
                     () -> {
                         throw full;
                     });
-            assertThatThrownBy(() -> w.submit(() -> {})).isSameAs(full);
+            // Each later submit either finds the failure finished or, once the backlog is full,
+            // waits for the oldest write, which is the failed one: it surfaces within a few.
+            assertThatThrownBy(
+                            () -> {
+                                for (int i = 0; i <= MetaTrainJob.OrderedWriter.MAX_BACKLOG; i++) {
+                                    w.submit(() -> {});
+                                }
+                            })
+                    .isSameAs(full);
+        }
+    }
+
+    @Test
+    void submitReturnsAtOnceUntilTheBacklogIsFull() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
+            for (int i = 0; i < MetaTrainJob.OrderedWriter.MAX_BACKLOG; i++) {
+                int k = i;
+                // Returns although no write can finish while the gate is shut.
+                w.submit(
+                        () -> {
+                            awaitQuietly(gate);
+                            order.add(k);
+                        });
+            }
+            CountDownLatch oneMoreSubmitted = new CountDownLatch(1);
+            Thread t =
+                    new Thread(
+                            () -> {
+                                w.submit(() -> order.add(99));
+                                oneMoreSubmitted.countDown();
+                            });
+            t.start();
+            assertThat(oneMoreSubmitted.await(300, TimeUnit.MILLISECONDS)).isFalse();
+            gate.countDown();
+            assertThat(oneMoreSubmitted.await(10, TimeUnit.SECONDS)).isTrue();
+            t.join();
+            w.drain();
+        }
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < MetaTrainJob.OrderedWriter.MAX_BACKLOG; i++) {
+            expected.add(i);
+        }
+        expected.add(99);
+        assertThat(order).isEqualTo(expected);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

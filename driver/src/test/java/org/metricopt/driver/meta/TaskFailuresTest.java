@@ -99,4 +99,54 @@ class TaskFailuresTest extends SparkTestBase {
                             .containsExactly(first.array(MetaTrainJob.LEARNED_WEIGHTS));
                 });
     }
+
+    @Test
+    void aRunThatStopsStillWritesTheLogsOfTheIterationsItFinished(@TempDir Path tmp) {
+        Path theta = tmp.resolve("theta");
+        // Logs are due only with a checkpoint, and the first checkpoint would come at iteration 5.
+        String[] common = {
+            "learned-optimizer.enabled=false",
+            "meta-train.iterations=3",
+            "meta-train.checkpoint-every=5",
+            "meta-train.log-interval-s=86400",
+            "meta-train.max-failed-fraction=0.0"
+        };
+        // A seed whose iteration 0 has no task of the broken family and whose iteration 1 has.
+        MetricOptConfig config = null;
+        for (int seed = 1; config == null; seed++) {
+            List<String> o = new ArrayList<>(List.of(common));
+            o.add("seed=" + seed);
+            MetricOptConfig c = config(theta, o.toArray(String[]::new));
+            boolean firstClean =
+                    MetaTrainJob.batch(c, 0).stream().noneMatch(t -> t.family().equals("broken"));
+            boolean secondBroken =
+                    MetaTrainJob.batch(c, 1).stream().anyMatch(t -> t.family().equals("broken"));
+            if (firstClean && secondBroken) {
+                config = c;
+            }
+        }
+        MetricOptConfig chosen = config;
+        Fixtures.randomTheta(chosen)
+                .save(
+                        new Configuration(),
+                        Theta.directory(theta.toUri().toString(), chosen.network()));
+        PrintStream out =
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        withSpark(
+                "local[2]",
+                spark -> {
+                    RunDirectory run =
+                            new RunDirectory(
+                                    spark.sparkContext().hadoopConfiguration(),
+                                    tmp.resolve("run").toUri().toString());
+                    assertThatThrownBy(() -> MetaTrainJob.run(spark, chosen, run, false, out))
+                            .isInstanceOf(MetricOptException.class)
+                            .hasMessageContaining("meta-iteration 1:");
+                    List<Row> rows = spark.read().parquet(run.path("metrics")).collectAsList();
+                    assertThat(rows).hasSize(1);
+                    assertThat(rows.get(0).getInt(rows.get(0).fieldIndex("iteration"))).isZero();
+                    assertThat(spark.read().parquet(run.path("trajectories")).count()).isPositive();
+                    assertThat(Checkpoints.latest(new Configuration(), run.uri())).isEmpty();
+                });
+    }
 }
