@@ -306,9 +306,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Command(
             name = "meta-iteration",
             description =
-                    "One value-function and one joint meta-iteration of conf/quickstart.conf in"
-                            + " local mode: wall time split into executor compute, scheduling and"
-                            + " serialisation, and driver work, with bytes returned.")
+                    "Steady-state value-function and joint meta-iterations of conf/quickstart.conf"
+                            + " in local mode (one run of each kind): wall time per iteration,"
+                            + " executor compute and driver work, bytes returned, and the CPU time"
+                            + " of the JVM's threads by kind.")
     static final class MetaIteration implements Callable<Integer> {
         @Spec CommandSpec spec;
 
@@ -324,16 +325,17 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(
                 names = "--repeats",
                 paramLabel = "N",
-                description = "Meta-iterations of each kind; figures are medians (default: 3).")
-        int repeats = 3;
+                description =
+                        "Measured meta-iterations of each kind; figures are medians (default: 5).")
+        int repeats = 5;
 
         @Option(
                 names = "--warmups",
                 paramLabel = "N",
                 description =
-                        "Untimed meta-iterations of each kind run first in the same session"
-                                + " (default: 1).")
-        int warmups = 1;
+                        "Unmeasured meta-iterations at the start of each measured run, at least 1"
+                                + " (default: 2; a one-iteration run of each kind comes first).")
+        int warmups = 2;
 
         @Option(
                 names = "--conf",
@@ -349,9 +351,12 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> overrides = new ArrayList<>();
 
         void validate() {
-            if (warmups < 0) {
+            if (warmups < 1) {
                 throw new ParameterException(
-                        spec.commandLine(), "--warmups must be at least 0; got " + warmups);
+                        spec.commandLine(),
+                        "--warmups must be at least 1 (an iteration's wall time starts at the one"
+                                + " before it); got "
+                                + warmups);
             }
             if (repeats < 1) {
                 throw new ParameterException(
@@ -379,12 +384,12 @@ public final class BenchCommand implements Callable<Integer> {
                                 + confFile
                                 + (overrides.isEmpty() ? "" : " " + String.join(" ", overrides)));
             }
-            List<List<MetaIterationBench.Sample>> samples =
+            List<MetaIterationBench.Result> results =
                     new MetaIterationBench(confFile, overrides).run(warmups, repeats, log);
             List<Figure> figures = new ArrayList<>();
             MetaIterationBench.Mode[] modes = MetaIterationBench.Mode.values();
             for (int i = 0; i < modes.length; i++) {
-                figures.addAll(MetaIterationBench.figures(modes[i], samples.get(i)));
+                figures.addAll(MetaIterationBench.figures(modes[i], results.get(i)));
             }
             print(out, figures, json);
             return 0;

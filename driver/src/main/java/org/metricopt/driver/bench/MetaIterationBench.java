@@ -9,7 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.ConfigLoader;
@@ -18,13 +23,19 @@ import org.metricopt.common.nets.Theta;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.driver.meta.MetaTrainJob;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * One meta-iteration of the quickstart configuration in local mode, value-function only ({@code
- * learned-optimizer.enabled=false}) and joint (learned optimizer on). Each repeat runs {@link
- * MetaTrainJob#run} with {@code meta-train.iterations=1} into a fresh temporary run directory and
- * reads back the metrics row that iteration wrote. Theta is random (seed 7), saved once into a
- * temporary {@code pretrain.path}, so nothing is pre-trained.
+ * Meta-iterations of the quickstart configuration in local mode, value-function only ({@code
+ * learned-optimizer.enabled=false}) and joint (learned optimizer on), in steady state: for each
+ * kind one meta-training run of {@code warmups + repeats} iterations in a fresh temporary run
+ * directory, of which the first {@code warmups} are not measured (the first Spark jobs and DJL uses
+ * of a JVM are slower). An iteration's wall time is the time between its metrics row's timestamp
+ * and the previous iteration's, so it includes everything the loop does between iterations (log
+ * writes and checkpoints start in the background, phase A of the next value-function iteration is
+ * submitted ahead). The other figures come from the metrics rows, from Spark's own task metrics (a
+ * listener) and from the CPU time of the JVM's threads ({@link ThreadCpu}). Theta is random (seed
+ * 7), saved once into a temporary {@code pretrain.path}, so nothing is pre-trained.
  */
 final class MetaIterationBench {
     static final String CONF_FILE = "conf/quickstart.conf";
@@ -43,22 +54,46 @@ final class MetaIterationBench {
         }
     }
 
-    /** One repeat's metrics row plus the wall time of the whole {@code run} call. */
+    /** One measured iteration: its metrics row, its wall time and Spark's task run time. */
     record Sample(
-            double totalWallS,
+            double iterationWallS,
             double unrollWallS,
             double executorComputeS,
             double driverS,
             double phaseBWallS,
             double phaseBExecutorComputeS,
+            double sparkTaskRunS,
+            double tasksBusyS,
             long bytesReturned,
             long esBytesReturned,
             int tasks,
             int coresUsed) {
 
-        /** Phase-A wall time not explained by executor compute spread over the cores used. */
-        double schedulingS() {
-            return unrollWallS - executorComputeS / coresUsed;
+        /**
+         * Time the cores spent running meta-iteration tasks between this iteration's end and the
+         * previous one's, as % of cores x that wall time: whichever iteration the tasks belong to,
+         * so work submitted ahead counts where it ran.
+         */
+        double tasksBusyShare() {
+            return 100.0 * tasksBusyS / coresUsed / iterationWallS;
+        }
+
+        /**
+         * Executor compute of both phases spread over the cores, as % of the iteration's wall; with
+         * phase A submitted ahead, part of an iteration's compute ran in the previous one's wall.
+         */
+        double executorShare() {
+            return 100.0 * (executorComputeS + phaseBExecutorComputeS) / coresUsed / iterationWallS;
+        }
+    }
+
+    /** The measured iterations of one kind and the CPU split over their span. */
+    record Result(List<Sample> samples, ThreadCpu.Split cpu, int cores) {
+        /** Task busy time over all measured iterations as % of cores x their whole span. */
+        double tasksBusyShareOfSpan() {
+            double wall = samples.stream().mapToDouble(Sample::iterationWallS).sum();
+            double busy = samples.stream().mapToDouble(Sample::tasksBusyS).sum();
+            return 100.0 * busy / samples.get(0).coresUsed() / wall;
         }
     }
 
@@ -71,17 +106,82 @@ final class MetaIterationBench {
     }
 
     static MetricOptConfig config(
-            String confFile, Mode mode, String pretrainPath, List<String> extra) {
+            String confFile, Mode mode, String pretrainPath, int iterations, List<String> extra) {
         List<String> o = new ArrayList<>();
-        o.add("meta-train.iterations=1");
+        o.add("meta-train.iterations=" + iterations);
         o.add("pretrain.path=" + pretrainPath);
         o.add(mode.override);
         o.addAll(extra);
         return ConfigLoader.load(confFile, o);
     }
 
-    /** Runs {@code repeats} meta-iterations of each mode; returns the samples per mode. */
-    List<List<Sample>> run(int warmups, int repeats, java.util.function.Consumer<String> log) {
+    /**
+     * Spark's "executor run time" of the tasks of each meta-iteration's jobs (both phases), keyed
+     * by iteration, from the job groups {@code metricopt-iter-NNNNNN-phase-x}.
+     */
+    static final class TaskTime extends SparkListener {
+        private final Map<Integer, Long> stageIteration = new ConcurrentHashMap<>();
+        private final Map<Long, Long> runMsByIteration = new ConcurrentHashMap<>();
+        private final List<long[]> intervals =
+                java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onJobStart(SparkListenerJobStart e) {
+            String group =
+                    e.properties() == null ? null : e.properties().getProperty("spark.jobGroup.id");
+            Long it = iterationOf(group);
+            if (it == null) {
+                return;
+            }
+            for (Object stage : CollectionConverters.asJava(e.stageIds())) {
+                stageIteration.put((Integer) stage, it);
+            }
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd e) {
+            Long it = stageIteration.get(e.stageId());
+            if (it != null && e.taskMetrics() != null) {
+                runMsByIteration.merge(it, e.taskMetrics().executorRunTime(), Long::sum);
+                intervals.add(new long[] {e.taskInfo().launchTime(), e.taskInfo().finishTime()});
+            }
+        }
+
+        static Long iterationOf(String group) {
+            if (group == null || !group.startsWith("metricopt-iter-")) {
+                return null;
+            }
+            String digits = group.substring("metricopt-iter-".length()).split("-")[0];
+            try {
+                return Long.parseLong(digits);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        /**
+         * Seconds during which the meta-iterations' tasks ran inside {@code [fromMs, toMs]}, summed
+         * over tasks (launch to finish, Spark's own timestamps), so up to cores x the span.
+         */
+        double busyS(long fromMs, long toMs) {
+            return busyS(List.copyOf(intervals), fromMs, toMs);
+        }
+
+        static double busyS(List<long[]> intervals, long fromMs, long toMs) {
+            long ms = 0;
+            for (long[] t : intervals) {
+                ms += Math.max(0, Math.min(t[1], toMs) - Math.max(t[0], fromMs));
+            }
+            return ms / 1000.0;
+        }
+
+        double runS(long iteration) {
+            return runMsByIteration.getOrDefault(iteration, 0L) / 1000.0;
+        }
+    }
+
+    /** Runs each kind for {@code warmups + repeats} iterations; returns the measured ones. */
+    List<Result> run(int warmups, int repeats, java.util.function.Consumer<String> log) {
         Path tmp;
         try {
             tmp = Files.createTempDirectory("metricopt-bench-meta");
@@ -89,57 +189,89 @@ final class MetaIterationBench {
             throw new UncheckedIOException(e);
         }
         String pretrain = tmp.resolve("pretrain").toUri().toString();
-        MetricOptConfig first = config(confFile, Mode.VALUE_FUNCTION, pretrain, extraOverrides);
+        int iterations = warmups + repeats;
+        MetricOptConfig first =
+                config(confFile, Mode.VALUE_FUNCTION, pretrain, iterations, extraOverrides);
         SparkSession spark = SparkSessions.create(first);
         try {
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
             Theta.initialise(first.network(), 7L)
                     .save(conf, Theta.directory(pretrain, first.network()));
             int parallelism = spark.sparkContext().defaultParallelism();
-            List<List<Sample>> out = new ArrayList<>();
+            List<Result> out = new ArrayList<>();
             int run = 0;
-            for (int r = 0; r < warmups; r++) {
-                // Untimed: the first Spark jobs and DJL uses of each kind in this JVM are slower.
-                for (Mode mode : Mode.values()) {
-                    String dir = tmp.resolve("run-" + run++).toUri().toString();
-                    MetaTrainJob.run(
-                            spark,
-                            config(confFile, mode, pretrain, extraOverrides),
-                            new RunDirectory(conf, dir),
-                            false,
-                            quiet());
-                    log.accept("warm-up " + mode.id + " meta-iteration " + (r + 1) + " done");
-                }
+            // Untimed: a one-iteration run of each kind first, so that the first Spark jobs, the
+            // first Parquet writes (Spark SQL's planning and code generation) and the first DJL
+            // uses of this JVM happen outside the measured runs.
+            for (Mode mode : Mode.values()) {
+                MetaTrainJob.run(
+                        spark,
+                        config(confFile, mode, pretrain, 1, extraOverrides),
+                        new RunDirectory(conf, tmp.resolve("run-" + run++).toUri().toString()),
+                        false,
+                        quiet());
+                log.accept("warm-up " + mode.id + " run done");
             }
             for (Mode mode : Mode.values()) {
-                MetricOptConfig config = config(confFile, mode, pretrain, extraOverrides);
-                List<Sample> samples = new ArrayList<>();
-                for (int r = 0; r < repeats; r++) {
-                    String dir = tmp.resolve("run-" + run++).toUri().toString();
-                    RunDirectory runDir = new RunDirectory(conf, dir);
-                    long t0 = System.nanoTime();
+                TaskTime taskTime = new TaskTime();
+                spark.sparkContext().addSparkListener(taskTime);
+                MetricOptConfig config =
+                        config(confFile, mode, pretrain, iterations, extraOverrides);
+                RunDirectory runDir =
+                        new RunDirectory(conf, tmp.resolve("run-" + run++).toUri().toString());
+                List<Row> rows;
+                ThreadCpu sampler = ThreadCpu.start(100);
+                try {
                     MetaTrainJob.run(spark, config, runDir, false, quiet());
-                    double total = (System.nanoTime() - t0) / 1e9;
-                    Row row = spark.read().parquet(runDir.path("metrics")).first();
+                } finally {
+                    sampler.close();
+                }
+                rows =
+                        spark.read()
+                                .parquet(runDir.path("metrics"))
+                                .orderBy("iteration")
+                                .collectAsList();
+                int ts = rows.get(0).fieldIndex("timestamp_ms");
+                ThreadCpu.Split cpu =
+                        sampler.between(
+                                rows.get(warmups - 1).getLong(ts),
+                                rows.get(iterations - 1).getLong(ts));
+                try {
+                    spark.sparkContext().listenerBus().waitUntilEmpty(10_000L);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException(
+                            "Spark's listener bus did not drain in 10 s", e);
+                }
+                spark.sparkContext().removeSparkListener(taskTime);
+                List<Sample> samples = new ArrayList<>();
+                for (int i = warmups; i < iterations; i++) {
+                    Row row = rows.get(i);
+                    Row prev = rows.get(i - 1);
                     int tasks = row.getInt(row.fieldIndex("tasks"));
                     int partitions = SparkSessions.partitions(spark, config, tasks);
                     Sample s =
                             new Sample(
-                                    total,
+                                    (row.getLong(row.fieldIndex("timestamp_ms"))
+                                                    - prev.getLong(prev.fieldIndex("timestamp_ms")))
+                                            / 1000.0,
                                     row.getDouble(row.fieldIndex("unroll_wall_s")),
                                     row.getDouble(row.fieldIndex("executor_compute_s")),
                                     row.getDouble(row.fieldIndex("driver_s")),
                                     row.getDouble(row.fieldIndex("phase_b_wall_s")),
                                     row.getDouble(row.fieldIndex("es_executor_compute_s")),
+                                    taskTime.runS(i),
+                                    taskTime.busyS(
+                                            prev.getLong(prev.fieldIndex("timestamp_ms")),
+                                            row.getLong(row.fieldIndex("timestamp_ms"))),
                                     row.getLong(row.fieldIndex("bytes_returned")),
                                     row.getLong(row.fieldIndex("es_bytes_returned")),
                                     tasks,
                                     Math.max(
                                             1, Math.min(parallelism, Math.min(partitions, tasks))));
                     samples.add(s);
-                    log.accept(mode.id + " repeat " + (r + 1) + ": " + s);
+                    log.accept(mode.id + " iteration " + i + ": " + s);
                 }
-                out.add(samples);
+                out.add(new Result(samples, cpu, parallelism));
             }
             return out;
         } finally {
@@ -160,75 +292,75 @@ final class MetaIterationBench {
         }
     }
 
-    static List<Figure> figures(Mode mode, List<Sample> samples) {
-        int n = samples.size();
-        double[] total = new double[n];
-        double[] unroll = new double[n];
-        double[] exec = new double[n];
-        double[] execPerCore = new double[n];
-        double[] sched = new double[n];
-        double[] driver = new double[n];
-        double[] phaseB = new double[n];
-        double[] execShare = new double[n];
-        double[] phaseBExec = new double[n];
-        double[] allExecShare = new double[n];
-        double[] unrollExecShare = new double[n];
-        double[] outside = new double[n];
-        double[] bytes = new double[n];
-        double[] esBytes = new double[n];
-        double[] cores = new double[n];
-        for (int i = 0; i < n; i++) {
-            Sample s = samples.get(i);
-            total[i] = s.totalWallS();
-            unroll[i] = s.unrollWallS();
-            exec[i] = s.executorComputeS();
-            execPerCore[i] = s.executorComputeS() / s.coresUsed();
-            sched[i] = s.schedulingS();
-            driver[i] = s.driverS();
-            phaseB[i] = s.phaseBWallS();
-            double iterWall = s.unrollWallS() + s.driverS() + s.phaseBWallS();
-            execShare[i] = 100.0 * execPerCore[i] / iterWall;
-            unrollExecShare[i] = 100.0 * execPerCore[i] / s.unrollWallS();
-            phaseBExec[i] = s.phaseBExecutorComputeS();
-            allExecShare[i] =
-                    100.0
-                            * (s.executorComputeS() + s.phaseBExecutorComputeS())
-                            / s.coresUsed()
-                            / iterWall;
-            outside[i] = s.totalWallS() - iterWall;
-            bytes[i] = s.bytesReturned();
-            esBytes[i] = s.esBytesReturned();
-            cores[i] = s.coresUsed();
-        }
+    static List<Figure> figures(Mode mode, Result result) {
+        List<Sample> samples = result.samples();
         String w = mode.id;
         List<Figure> f = new ArrayList<>();
-        f.add(new Figure("meta-iteration", w, "run_wall_s", "s", total));
-        f.add(new Figure("meta-iteration", w, "unroll_wall_s", "s", unroll));
-        f.add(new Figure("meta-iteration", w, "executor_compute_s", "s", exec));
-        f.add(new Figure("meta-iteration", w, "executor_compute_per_core_s", "s", execPerCore));
-        f.add(new Figure("meta-iteration", w, "scheduling_serialisation_s", "s", sched));
-        f.add(new Figure("meta-iteration", w, "driver_s", "s", driver));
-        f.add(new Figure("meta-iteration", w, "phase_b_wall_s", "s", phaseB));
-        f.add(new Figure("meta-iteration", w, "phase_b_executor_compute_s", "s", phaseBExec));
-        f.add(new Figure("meta-iteration", w, "outside_iteration_s", "s", outside));
+        f.add(figure(w, "iteration_wall_s", "s", samples, Sample::iterationWallS));
+        f.add(figure(w, "unroll_wall_s", "s", samples, Sample::unrollWallS));
+        f.add(figure(w, "executor_compute_s", "s", samples, Sample::executorComputeS));
+        f.add(
+                figure(
+                        w,
+                        "executor_compute_per_core_s",
+                        "s",
+                        samples,
+                        s -> s.executorComputeS() / s.coresUsed()));
+        f.add(figure(w, "driver_s", "s", samples, Sample::driverS));
+        f.add(figure(w, "phase_b_wall_s", "s", samples, Sample::phaseBWallS));
+        f.add(
+                figure(
+                        w,
+                        "phase_b_executor_compute_s",
+                        "s",
+                        samples,
+                        Sample::phaseBExecutorComputeS));
+        f.add(figure(w, "spark_task_run_s", "s", samples, Sample::sparkTaskRunS));
+        f.add(figure(w, "executor_share_of_iteration", "%", samples, Sample::executorShare));
+        f.add(figure(w, "tasks_busy_share_of_iteration", "%", samples, Sample::tasksBusyShare));
         f.add(
                 new Figure(
                         "meta-iteration",
                         w,
-                        "phase_a_executor_share_of_unroll",
+                        "tasks_busy_share_of_span",
                         "%",
-                        unrollExecShare));
-        f.add(
-                new Figure(
-                        "meta-iteration",
-                        w,
-                        "phase_a_executor_share_of_iteration",
-                        "%",
-                        execShare));
-        f.add(new Figure("meta-iteration", w, "executor_share_of_iteration", "%", allExecShare));
-        f.add(new Figure("meta-iteration", w, "bytes_returned", "B", bytes));
-        f.add(new Figure("meta-iteration", w, "es_bytes_returned", "B", esBytes));
-        f.add(new Figure("meta-iteration", w, "cores_used", "count", cores));
+                        new double[] {result.tasksBusyShareOfSpan()}));
+        f.add(figure(w, "bytes_returned", "B", samples, s -> s.bytesReturned()));
+        f.add(figure(w, "es_bytes_returned", "B", samples, s -> s.esBytesReturned()));
+        f.add(figure(w, "cores_used", "count", samples, s -> s.coresUsed()));
+        ThreadCpu.Split cpu = result.cpu();
+        if (cpu != null) {
+            for (String kind : ThreadCpu.KINDS) {
+                f.add(
+                        new Figure(
+                                "meta-iteration",
+                                w,
+                                "cpu_" + kind + "_pct",
+                                "%",
+                                new double[] {cpu.percentOf(kind, result.cores())}));
+            }
+            f.add(
+                    new Figure(
+                            "meta-iteration",
+                            w,
+                            "cpu_idle_pct",
+                            "%",
+                            new double[] {cpu.idlePercent(result.cores())}));
+        }
         return f;
+    }
+
+    private static Figure figure(
+            String workload,
+            String name,
+            String unit,
+            List<Sample> samples,
+            java.util.function.ToDoubleFunction<Sample> value) {
+        return new Figure(
+                "meta-iteration",
+                workload,
+                name,
+                unit,
+                samples.stream().mapToDouble(value).toArray());
     }
 }

@@ -2,6 +2,7 @@ package org.metricopt.driver.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -235,8 +236,8 @@ class BenchCommandTest {
     void metaIterationDefaultsAndOptions() {
         BenchCommand.MetaIteration d = parsed("meta-iteration", BenchCommand.MetaIteration.class);
         assertThat(d.json).isFalse();
-        assertThat(d.repeats).isEqualTo(3);
-        assertThat(d.warmups).isEqualTo(1);
+        assertThat(d.repeats).isEqualTo(5);
+        assertThat(d.warmups).isEqualTo(2);
         assertThat(d.overrides).isEmpty();
         assertThat(d.confFile).isEqualTo("conf/quickstart.conf");
         BenchCommand.MetaIteration c =
@@ -247,12 +248,12 @@ class BenchCommandTest {
                         "--repeats",
                         "2",
                         "--warmups",
-                        "0",
+                        "1",
                         "--set",
                         "inner.steps=50");
         assertThat(c.json).isTrue();
         assertThat(c.repeats).isEqualTo(2);
-        assertThat(c.warmups).isZero();
+        assertThat(c.warmups).isEqualTo(1);
         assertThat(c.overrides).containsExactly("inner.steps=50");
     }
 
@@ -263,9 +264,9 @@ class BenchCommandTest {
                 .isEqualTo(2);
         assertThat(err.toString()).contains("--repeats must be at least 1; got 0");
         StringWriter err2 = new StringWriter();
-        assertThat(cli(new StringWriter(), err2).execute("meta-iteration", "--warmups", "-1"))
+        assertThat(cli(new StringWriter(), err2).execute("meta-iteration", "--warmups", "0"))
                 .isEqualTo(2);
-        assertThat(err2.toString()).contains("--warmups must be at least 0; got -1");
+        assertThat(err2.toString()).contains("--warmups must be at least 1").contains("got 0");
         assertThat(
                         cli(new StringWriter(), new StringWriter())
                                 .execute("meta-iteration", "--repeats", "many"))
@@ -273,17 +274,18 @@ class BenchCommandTest {
     }
 
     @Test
-    void metaIterationConfigIsQuickstartWithOneIterationAndTheModesSwitch() {
+    void metaIterationConfigIsQuickstartWithTheIterationsAndTheModesSwitch() {
         var vf =
                 MetaIterationBench.config(
                         QUICKSTART,
                         MetaIterationBench.Mode.VALUE_FUNCTION,
                         "file:/tmp/p",
+                        8,
                         List.of());
         var joint =
                 MetaIterationBench.config(
-                        QUICKSTART, MetaIterationBench.Mode.JOINT, "file:/tmp/p", List.of());
-        assertThat(vf.metaTrain().iterations()).isEqualTo(1);
+                        QUICKSTART, MetaIterationBench.Mode.JOINT, "file:/tmp/p", 8, List.of());
+        assertThat(vf.metaTrain().iterations()).isEqualTo(8);
         assertThat(vf.metaTrain().tasksPerIteration()).isEqualTo(8);
         assertThat(vf.learnedOptimizer().enabled()).isFalse();
         assertThat(joint.learnedOptimizer().enabled()).isTrue();
@@ -291,26 +293,72 @@ class BenchCommandTest {
     }
 
     @Test
-    void schedulingIsUnrollWallLessComputeSpreadOverTheCores() {
-        var s = new MetaIterationBench.Sample(10, 4.0, 6.0, 0.5, 0, 0, 100, 0, 8, 2);
-        assertThat(s.schedulingS()).isEqualTo(1.0);
+    void executorShareIsComputeOfBothPhasesSpreadOverTheCoresOverTheIterationWall() {
+        // (6 + 3) s of task compute on 2 cores in a 5 s iteration: 90%.
+        var s =
+                new MetaIterationBench.Sample(
+                        5.0, 2.0, 6.0, 0.5, 1.5, 3.0, 8.0, 9.5, 100, 54, 8, 2);
+        assertThat(s.executorShare()).isEqualTo(90.0);
+        assertThat(s.tasksBusyShare()).isEqualTo(95.0);
+        // Tasks count only inside the window: 1-3 s and 2-9 s (clipped to 2-6) in [2, 6] s.
+        assertThat(
+                        MetaIterationBench.TaskTime.busyS(
+                                List.of(new long[] {1_000, 3_000}, new long[] {2_000, 9_000}),
+                                2_000,
+                                6_000))
+                .isEqualTo(5.0);
+        ThreadCpu.Split cpu =
+                ThreadCpu.difference(
+                        new ThreadCpu.Sample(1_000, cpuS(1, 1, 1, 1, 1, 1)),
+                        new ThreadCpu.Sample(6_000, cpuS(9, 1.5, 1.5, 1, 1, 1.5)));
         List<Figure> f =
-                MetaIterationBench.figures(MetaIterationBench.Mode.VALUE_FUNCTION, List.of(s));
-        assertThat(f)
-                .filteredOn(x -> x.figure().equals("phase_a_executor_share_of_unroll"))
-                .singleElement()
-                .satisfies(x -> assertThat(x.median()).isEqualTo(75.0));
-        // Both phases: (6 + 3) / 2 cores over 4 + 0.5 + 1.5 s of iteration.
-        var joint = new MetaIterationBench.Sample(10, 4.0, 6.0, 0.5, 1.5, 3.0, 100, 54, 8, 2);
-        assertThat(MetaIterationBench.figures(MetaIterationBench.Mode.JOINT, List.of(joint)))
-                .filteredOn(x -> x.figure().equals("executor_share_of_iteration"))
-                .singleElement()
-                .satisfies(x -> assertThat(x.median()).isEqualTo(75.0));
-        assertThat(f)
-                .filteredOn(x -> x.figure().equals("outside_iteration_s"))
-                .singleElement()
-                .satisfies(x -> assertThat(x.median()).isEqualTo(5.5));
+                MetaIterationBench.figures(
+                        MetaIterationBench.Mode.JOINT,
+                        new MetaIterationBench.Result(List.of(s, s), cpu, 2));
+        assertThat(median(f, "executor_share_of_iteration")).isEqualTo(90.0);
+        assertThat(median(f, "tasks_busy_share_of_iteration")).isEqualTo(95.0);
+        assertThat(median(f, "tasks_busy_share_of_span")).isEqualTo(95.0);
+        // 8 of 10 core-seconds on task threads, 0.5 each on driver, JIT and other, none idle.
+        assertThat(median(f, "cpu_executor_tasks_pct")).isEqualTo(80.0);
+        assertThat(median(f, "cpu_driver_main_pct")).isEqualTo(5.0);
+        assertThat(median(f, "cpu_jit_pct")).isEqualTo(5.0);
+        assertThat(median(f, "cpu_gc_pct")).isZero();
+        assertThat(median(f, "cpu_idle_pct")).isCloseTo(5.0, within(1e-9));
         assertThat(f).allSatisfy(x -> assertThat(x.bench()).isEqualTo("meta-iteration"));
+    }
+
+    @Test
+    void threadKindsFollowTheNamesLinuxShows() {
+        assertThat(ThreadCpu.kind("Executor task l")).isEqualTo("executor_tasks");
+        assertThat(ThreadCpu.kind("java")).isEqualTo("driver_main");
+        assertThat(ThreadCpu.kind("C2 CompilerThre")).isEqualTo("jit");
+        assertThat(ThreadCpu.kind("C1 CompilerThre")).isEqualTo("jit");
+        assertThat(ThreadCpu.kind("GC Thread#0")).isEqualTo("gc");
+        assertThat(ThreadCpu.kind("G1 Conc#0")).isEqualTo("gc");
+        assertThat(ThreadCpu.kind("metricopt-run-w")).isEqualTo("log_writer");
+        assertThat(ThreadCpu.kind("dag-scheduler-e")).isEqualTo("other");
+        ThreadCpu.Sample now = ThreadCpu.sample();
+        assertThat(now.cpuS()).containsOnlyKeys(ThreadCpu.KINDS);
+        assertThat(now.cpuS().get("driver_main") + now.cpuS().get("other")).isPositive();
+        assertThat(MetaIterationBench.TaskTime.iterationOf("metricopt-iter-000012-phase-b"))
+                .isEqualTo(12L);
+        assertThat(MetaIterationBench.TaskTime.iterationOf("finetune")).isNull();
+    }
+
+    private static java.util.Map<String, Double> cpuS(double... perKind) {
+        java.util.Map<String, Double> m = new java.util.TreeMap<>();
+        for (int i = 0; i < perKind.length; i++) {
+            m.put(ThreadCpu.KINDS.get(i), perKind[i]);
+        }
+        return m;
+    }
+
+    private static double median(List<Figure> figures, String name) {
+        return figures.stream()
+                .filter(x -> x.figure().equals(name))
+                .findFirst()
+                .orElseThrow()
+                .median();
     }
 
     @Test
