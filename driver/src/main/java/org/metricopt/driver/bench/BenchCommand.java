@@ -424,8 +424,10 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(
                 names = "--warmup-tasks",
                 paramLabel = "N",
-                description = "Untimed tasks run first in each session (default: 24).")
-        int warmupTasks = 24;
+                description =
+                        "Untimed tasks per task slot run first in each session, so each executor"
+                                + " JVM is equally warm (default: 48).")
+        int warmupTasks = 48;
 
         @Option(
                 names = "--local2-first",

@@ -89,7 +89,10 @@ final class ScalingBench {
                         "spark.executor.memory",
                         "2g",
                         "spark.jars",
-                        appJar),
+                        appJar,
+                        // Start the first job only once every executor has registered.
+                        "spark.scheduler.minRegisteredResourcesRatio",
+                        "1.0"),
                 repeats,
                 log);
     }
@@ -133,7 +136,14 @@ final class ScalingBench {
             EngineSetup.configure(config.spark().djlThreads());
             ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
             TaskSampler sampler = new TaskSampler(config);
-            List<TaskSpec> warm = sampler.sampleBatch(TaskSampler.FINETUNE, 0, warmupTasks);
+            // Per task slot: a session with two executor JVMs warms each of them (JIT, DJL) as
+            // much as a one-executor session warms its one; otherwise the second session is
+            // measured while its JVMs still compile and looks worse than it is.
+            int slots =
+                    local
+                            ? spark.sparkContext().defaultParallelism()
+                            : Integer.parseInt(sparkConf.get("spark.cores.max"));
+            List<TaskSpec> warm = sampler.sampleBatch(TaskSampler.FINETUNE, 0, warmupTasks * slots);
             FinetuneJob.runTasks(
                     spark,
                     ctx,

@@ -366,7 +366,7 @@ class BenchCommandTest {
         BenchCommand.Scaling d = parsed("scaling", BenchCommand.Scaling.class);
         assertThat(d.json).isFalse();
         assertThat(d.tasks).isEqualTo(24);
-        assertThat(d.warmupTasks).isEqualTo(24);
+        assertThat(d.warmupTasks).isEqualTo(48);
         assertThat(d.local2First).isFalse();
         assertThat(d.repeats).isEqualTo(3);
         assertThat(d.confFile).isEqualTo("conf/quickstart.conf");
