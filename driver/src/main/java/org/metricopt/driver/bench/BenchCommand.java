@@ -267,11 +267,14 @@ public final class BenchCommand implements Callable<Integer> {
                                             out.printf(
                                                     java.util.Locale.ROOT,
                                                     "after %d tasks: rss %.1f MiB, rss outside JVM pools %.1f MiB,"
-                                                            + " live managers %d%n",
+                                                            + " live managers %d, malloc in use %.1f MiB,"
+                                                            + " malloc free %.1f MiB%n",
                                                     s.tasksDone(),
                                                     s.rssKib() / 1024.0,
                                                     s.nativeKib() / 1024.0,
-                                                    s.liveManagers());
+                                                    s.liveManagers(),
+                                                    s.mallocInUseKib() / 1024.0,
+                                                    s.mallocFreeKib() / 1024.0);
                                             out.flush();
                                         }
                                     });
@@ -295,7 +298,17 @@ public final class BenchCommand implements Callable<Integer> {
                             w,
                             "live_managers_growth",
                             "count",
-                            r.end().liveManagers() - r.warm().liveManagers()));
+                            r.end().liveManagers() - r.warm().liveManagers()),
+                    one(
+                            w,
+                            "malloc_in_use_growth",
+                            "MiB",
+                            (r.end().mallocInUseKib() - r.warm().mallocInUseKib()) / 1024.0),
+                    one(
+                            w,
+                            "malloc_free_growth",
+                            "MiB",
+                            (r.end().mallocFreeKib() - r.warm().mallocFreeKib()) / 1024.0));
         }
 
         private static Figure one(String workload, String figure, String unit, double value) {

@@ -11,6 +11,7 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.DataSplits;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.data.Split;
+import org.metricopt.common.io.NativeHeap;
 import org.metricopt.common.io.ProcessMemory;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.nets.Theta;
@@ -48,8 +49,18 @@ public final class MemoryBench {
      *     native memory (negative while committed heap is not yet resident), whose growth is where
      *     leaked tensors would show
      * @param liveManagers native managers alive under the engine's system manager
+     * @param mallocInUseKib native memory malloc has handed out and not had back (glibc; -1
+     *     elsewhere): what tensors and other native objects hold
+     * @param mallocFreeKib memory malloc keeps free in its heaps and arenas (glibc; -1 elsewhere):
+     *     freed, but still resident until trimmed or reused
      */
-    public record Sample(int tasksDone, long rssKib, long nativeKib, int liveManagers) {}
+    public record Sample(
+            int tasksDone,
+            long rssKib,
+            long nativeKib,
+            int liveManagers,
+            long mallocInUseKib,
+            long mallocFreeKib) {}
 
     /**
      * @param warm the sample after the warm-up tasks
@@ -143,6 +154,13 @@ public final class MemoryBench {
         MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
         long jvm =
                 mx.getHeapMemoryUsage().getCommitted() + mx.getNonHeapMemoryUsage().getCommitted();
-        return new Sample(done, rss, rss - jvm / 1024, ProcessMemory.liveManagers());
+        java.util.Optional<NativeHeap.Stats> heap = NativeHeap.stats();
+        return new Sample(
+                done,
+                rss,
+                rss - jvm / 1024,
+                ProcessMemory.liveManagers(),
+                heap.map(h -> h.inUseBytes() / 1024).orElse(-1L),
+                heap.map(h -> h.freeBytes() / 1024).orElse(-1L));
     }
 }

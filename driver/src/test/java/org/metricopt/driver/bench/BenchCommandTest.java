@@ -177,9 +177,12 @@ class BenchCommandTest {
 
     @Test
     void memoryFiguresReportGrowthFromWarmToEnd() {
-        MemoryBench.Sample warm = new MemoryBench.Sample(100, 1000 * 1024, 100 * 1024, 0);
-        MemoryBench.Sample end = new MemoryBench.Sample(1000, 1030 * 1024, 110 * 1024, 0);
-        MemoryBench.Sample high = new MemoryBench.Sample(500, 1080 * 1024, 150 * 1024, 0);
+        MemoryBench.Sample warm =
+                new MemoryBench.Sample(100, 1000 * 1024, 100 * 1024, 0, 300 * 1024, 20 * 1024);
+        MemoryBench.Sample end =
+                new MemoryBench.Sample(1000, 1030 * 1024, 110 * 1024, 0, 302 * 1024, 45 * 1024);
+        MemoryBench.Sample high =
+                new MemoryBench.Sample(500, 1080 * 1024, 150 * 1024, 0, 301 * 1024, 60 * 1024);
         MemoryBench.Result r = new MemoryBench.Result(warm, end, List.of(warm, high, end));
         assertThat(r.rssGrowthPercent()).isEqualTo(3.0);
         assertThat(r.rssPeakGrowthPercent()).isEqualTo(8.0);
@@ -192,9 +195,13 @@ class BenchCommandTest {
                         "rss_growth",
                         "rss_peak_growth",
                         "rss_outside_jvm_growth",
-                        "live_managers_growth");
+                        "live_managers_growth",
+                        "malloc_in_use_growth",
+                        "malloc_free_growth");
         assertThat(figures.get(0).workload()).isEqualTo("tasks-100-to-1000");
         assertThat(figures.get(4).median()).isEqualTo(10.0);
+        assertThat(figures.get(6).median()).isEqualTo(2.0);
+        assertThat(figures.get(7).median()).isEqualTo(25.0);
     }
 
     @Test
