@@ -234,7 +234,9 @@ public final class MetaTrainJob {
                     }
                 } catch (RuntimeException | Error e) {
                     // The run stops: the iterations since the last write still get their logs
-                    // (no checkpoint), so what happened up to the failure can be looked at.
+                    // (no checkpoint), so what happened up to the failure can be looked at. A
+                    // phase A submitted ahead is cancelled first; its cores are not needed.
+                    phaseA.close();
                     if (!unlogged.isEmpty()) {
                         List<Iteration> batch = List.copyOf(unlogged);
                         try {
@@ -979,10 +981,17 @@ public final class MetaTrainJob {
         }
         // Called on the writer thread only; the pool is a property of the calling thread.
         spark.sparkContext().setLocalProperty("spark.scheduler.pool", SparkSessions.WRITE_POOL);
-        writePartitions(spark.createDataFrame(metrics, METRICS_SCHEMA), runDir.path("metrics"));
+        writePartitions(spark.createDataFrame(metrics, METRICS_SCHEMA), runDir.path("metrics"), 1);
+        // The rows travel inside the write tasks: at most about 4,000 trajectory rows (some 500
+        // KiB) per task keeps each under Spark's 1,000 KiB task-size warning.
         writePartitions(
-                spark.createDataFrame(trajRows, TRAJECTORY_SCHEMA), runDir.path("trajectories"));
+                spark.createDataFrame(trajRows, TRAJECTORY_SCHEMA),
+                runDir.path("trajectories"),
+                Math.max(1, (trajRows.size() + ROWS_PER_WRITE_TASK - 1) / ROWS_PER_WRITE_TASK));
     }
+
+    /** Trajectory rows per write task (see {@link #writeLogs}). */
+    static final int ROWS_PER_WRITE_TASK = 4_000;
 
     /**
      * One Parquet write of rows from several iterations: a directory {@code iteration=NNNNNN} per
@@ -990,9 +999,11 @@ public final class MetaTrainJob {
      * repeats an iteration rewrites its rows instead of adding to them, and other iterations'
      * directories are left alone.
      */
-    private static void writePartitions(Dataset<Row> rows, String dir) {
+    static void writePartitions(Dataset<Row> rows, String dir, int tasks) {
+        // coalesce merges neighbouring slices of the local rows (no shuffle), so the rows of one
+        // iteration stay in order and in one or two files.
         rows.withColumn("iteration", functions.format_string("%06d", functions.col("iteration")))
-                .coalesce(1)
+                .coalesce(tasks)
                 .write()
                 .mode(SaveMode.Overwrite)
                 .option("partitionOverwriteMode", "dynamic")
