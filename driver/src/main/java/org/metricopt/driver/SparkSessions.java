@@ -51,6 +51,29 @@ public final class SparkSessions {
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
+    private static String poolsFile;
+
+    /** This JVM's copy of the fairscheduler.xml resource, as a file: URI. */
+    static synchronized String schedulerPoolsFile() {
+        if (poolsFile == null) {
+            try (java.io.InputStream in =
+                    SparkSessions.class.getResourceAsStream("/fairscheduler.xml")) {
+                if (in == null) {
+                    throw new IllegalStateException("fairscheduler.xml is missing from the jar");
+                }
+                java.nio.file.Path f =
+                        java.nio.file.Files.createTempFile("metricopt-fairscheduler", ".xml");
+                f.toFile().deleteOnExit();
+                java.nio.file.Files.copy(in, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                poolsFile = f.toUri().toString();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(
+                        "cannot write the scheduler pools file to the temporary directory", e);
+            }
+        }
+        return poolsFile;
+    }
+
     /** Scheduler pool of the jobs that write a run's logs (see {@link #applyDefaults}). */
     public static final String WRITE_POOL = "metricopt-writes";
 
@@ -68,6 +91,11 @@ public final class SparkSessions {
         // their own pool (WRITE_POOL), so their one-task jobs take the next free task slot instead
         // of queueing behind every unroll already submitted, including the next iteration's.
         conf.setIfMissing("spark.scheduler.mode", "FAIR");
+        if (!conf.contains("spark.scheduler.allocation.file")) {
+            // Spark looks for fairscheduler.xml only on its own class loader, which does not see
+            // the application jar under spark-submit; a file: URI works in every mode.
+            conf.set("spark.scheduler.allocation.file", schedulerPoolsFile());
+        }
         // Listing a run's many Parquet directories is cheap; doing it on the driver keeps Spark's
         // internal listing job (and its unregistered types) out of the Kryo path.
         conf.setIfMissing("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000");

@@ -1,0 +1,37 @@
+package org.metricopt.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The defaults every MetricOpt session gets: fair scheduling between the unrolls' FIFO pool and the
+ * log writes' pool, declared in a pools file that exists on the driver, unless the user chose
+ * otherwise.
+ */
+class SparkSessionsTest {
+    @Test
+    void fairSchedulingWithTheProjectsPoolsUnlessTheUserSetThem() throws Exception {
+        SparkConf conf = SparkSessions.applyDefaults(new SparkConf(false));
+        assertThat(conf.get("spark.scheduler.mode")).isEqualTo("FAIR");
+        String file = conf.get("spark.scheduler.allocation.file");
+        assertThat(file).startsWith("file:");
+        String xml = Files.readString(Path.of(new URI(file)));
+        assertThat(xml)
+                .contains("<pool name=\"default\">")
+                .contains("<pool name=\"" + SparkSessions.WRITE_POOL + "\">")
+                .contains("<minShare>1</minShare>");
+
+        SparkConf mine =
+                new SparkConf(false)
+                        .set("spark.scheduler.mode", "FIFO")
+                        .set("spark.scheduler.allocation.file", "hdfs:///conf/pools.xml");
+        SparkSessions.applyDefaults(mine);
+        assertThat(mine.get("spark.scheduler.mode")).isEqualTo("FIFO");
+        assertThat(mine.get("spark.scheduler.allocation.file")).isEqualTo("hdfs:///conf/pools.xml");
+    }
+}
