@@ -8,8 +8,9 @@ import org.metricopt.common.tasks.TaskSpec;
 
 /**
  * The fixed data of the {@code inner-loop} benchmark: a ten-class cross-entropy task whose training
- * set is the first images of the Fashion-MNIST training file in file order, standardised exactly as
- * {@link TaskData} standardises an unshifted task. The PyTorch reference script
+ * set is the first images of the Fashion-MNIST training file in file order, standardised with
+ * {@link TaskData}'s constants (in float arithmetic; TaskData computes in double, so a value can
+ * differ in its last bit, which does not matter for timing). The PyTorch reference script
  * (deploy/bench/pytorch_inner_loop.py) reads the same images in the same order.
  *
  * <p>{@link TaskData#materialise} draws a task's examples per class in a keyed random order, so it
