@@ -8,6 +8,7 @@ import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.errors.ErrorClass;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -54,6 +55,18 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Converts {@code --workload} names, listing the allowed ones on a bad value. */
+    /** Options every benchmark takes: help, and JSON output. */
+    static final class Output {
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
+        boolean help;
+
+        @Option(names = "--json", description = "One JSON object per figure and line.")
+        boolean json;
+    }
+
     static final class WorkloadConverter implements CommandLine.ITypeConverter<Workload> {
         @Override
         public Workload convert(String value) {
@@ -73,11 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final class InnerLoop implements Callable<Integer> {
         @Spec CommandSpec spec;
 
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
+        @Mixin Output output;
 
         @Option(
                 names = "--workload",
@@ -85,9 +94,6 @@ public final class BenchCommand implements Callable<Integer> {
                 converter = WorkloadConverter.class,
                 description = "mlp-input-bias (default) or cnn-film.")
         Workload workload = Workload.MLP_INPUT_BIAS;
-
-        @Option(names = "--json", description = "One JSON object per figure and line.")
-        boolean json;
 
         @Option(
                 names = "--repeats",
@@ -135,7 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() {
             validate();
             PrintWriter out = spec.commandLine().getOut();
-            if (!json) {
+            if (!output.json) {
                 out.println(Machine.describe());
                 out.println(
                         "inner-loop "
@@ -154,8 +160,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             InnerLoopBench.Result r =
                     new InnerLoopBench(workload, dataRoot, warmupSteps, steps).run(repeats);
-            print(out, figures(workload, r.stepsPerSecond(), r.stepsPerCpuSecond()), json);
-            if (!json) {
+            print(out, figures(workload, r.stepsPerSecond(), r.stepsPerCpuSecond()), output.json);
+            if (!output.json) {
                 out.printf(
                         java.util.Locale.ROOT,
                         "sanity: phi of %d, loss %.4f at step 0 and %.4f at step %d; load average"
@@ -191,11 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final class Memory implements Callable<Integer> {
         @Spec CommandSpec spec;
 
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
+        @Mixin Output output;
 
         @Option(
                 names = "--tasks",
@@ -223,9 +225,6 @@ public final class BenchCommand implements Callable<Integer> {
                                 + " (repeatable), e.g. --set inner.steps=200.")
         List<String> overrides = new ArrayList<>();
 
-        @Option(names = "--json", description = "One JSON object per figure and line.")
-        boolean json;
-
         void validate() {
             if (warmTasks < 1 || tasks <= warmTasks) {
                 throw new ParameterException(
@@ -245,7 +244,7 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() {
             validate();
             PrintWriter out = spec.commandLine().getOut();
-            if (!json) {
+            if (!output.json) {
                 out.println(Machine.describe());
                 out.println(
                         "memory: "
@@ -263,7 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
                     new MemoryBench(overrides, tasks, warmTasks, every)
                             .run(
                                     s -> {
-                                        if (!json) {
+                                        if (!output.json) {
                                             out.printf(
                                                     java.util.Locale.ROOT,
                                                     "after %d tasks: rss %.1f MiB, rss outside JVM pools %.1f MiB,"
@@ -278,7 +277,7 @@ public final class BenchCommand implements Callable<Integer> {
                                             out.flush();
                                         }
                                     });
-            print(out, figures(r), json);
+            print(out, figures(r), output.json);
             return 0;
         }
 
@@ -326,14 +325,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final class MetaIteration implements Callable<Integer> {
         @Spec CommandSpec spec;
 
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
-
-        @Option(names = "--json", description = "One JSON object per figure and line.")
-        boolean json;
+        @Mixin Output output;
 
         @Option(
                 names = "--repeats",
@@ -383,12 +375,12 @@ public final class BenchCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             java.util.function.Consumer<String> log =
                     line -> {
-                        if (!json) {
+                        if (!output.json) {
                             out.println(line + "; load average " + Machine.loadAverage());
                             out.flush();
                         }
                     };
-            if (!json) {
+            if (!output.json) {
                 out.println(Machine.describe());
                 log.accept(
                         "meta-iteration: "
@@ -404,7 +396,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < modes.length; i++) {
                 figures.addAll(MetaIterationBench.figures(modes[i], results.get(i)));
             }
-            print(out, figures, json);
+            print(out, figures, output.json);
             return 0;
         }
     }
@@ -419,14 +411,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final class Scaling implements Callable<Integer> {
         @Spec CommandSpec spec;
 
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
-
-        @Option(names = "--json", description = "One JSON object per figure and line.")
-        boolean json;
+        @Mixin Output output;
 
         @Option(
                 names = "--tasks",
@@ -516,12 +501,12 @@ public final class BenchCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             java.util.function.Consumer<String> log =
                     line -> {
-                        if (!json) {
+                        if (!output.json) {
                             out.println(line);
                             out.flush();
                         }
                     };
-            if (!json) {
+            if (!output.json) {
                 out.println(Machine.describe());
                 log.accept(
                         "scaling: "
@@ -548,7 +533,7 @@ public final class BenchCommand implements Callable<Integer> {
                 print(
                         out,
                         figures("standalone", tasks, one.tasksPerSecond(), two.tasksPerSecond()),
-                        json);
+                        output.json);
                 return 0;
             }
             if (local2First) {
@@ -566,7 +551,7 @@ public final class BenchCommand implements Callable<Integer> {
                     new Figure("scaling", w, "local1_jvm_cpu_cores", "cores", one.coresObtained()));
             figures.add(
                     new Figure("scaling", w, "local2_jvm_cpu_cores", "cores", two.coresObtained()));
-            print(out, figures, json);
+            print(out, figures, output.json);
             return 0;
         }
 

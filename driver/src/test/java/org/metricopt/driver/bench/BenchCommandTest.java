@@ -44,7 +44,7 @@ class BenchCommandTest {
         assertThat(c.repeats).isEqualTo(5);
         assertThat(c.warmupSteps).isEqualTo(100);
         assertThat(c.steps).isEqualTo(1000);
-        assertThat(c.json).isFalse();
+        assertThat(c.output.json).isFalse();
         assertThat(c.dataRoot).isEqualTo(FashionMnist.DEFAULT_ROOT);
     }
 
@@ -61,7 +61,7 @@ class BenchCommandTest {
                         "3");
         assertThat(c.workload).isEqualTo(Workload.CNN_FILM);
         assertThat(c.workload.networkKind()).isEqualTo("cnn");
-        assertThat(c.json).isTrue();
+        assertThat(c.output.json).isTrue();
         assertThat(c.repeats).isEqualTo(3);
     }
 
@@ -107,7 +107,7 @@ class BenchCommandTest {
                         "--set",
                         "inner.steps=200");
         assertThat(m2.tasks).isEqualTo(300);
-        assertThat(m2.json).isTrue();
+        assertThat(m2.output.json).isTrue();
         assertThat(m2.overrides).containsExactly("inner.steps=200");
     }
 
@@ -242,7 +242,7 @@ class BenchCommandTest {
     @Test
     void metaIterationDefaultsAndOptions() {
         BenchCommand.MetaIteration d = parsed("meta-iteration", BenchCommand.MetaIteration.class);
-        assertThat(d.json).isFalse();
+        assertThat(d.output.json).isFalse();
         assertThat(d.repeats).isEqualTo(5);
         assertThat(d.warmups).isEqualTo(2);
         assertThat(d.overrides).isEmpty();
@@ -258,7 +258,7 @@ class BenchCommandTest {
                         "1",
                         "--set",
                         "inner.steps=50");
-        assertThat(c.json).isTrue();
+        assertThat(c.output.json).isTrue();
         assertThat(c.repeats).isEqualTo(2);
         assertThat(c.warmups).isEqualTo(1);
         assertThat(c.overrides).containsExactly("inner.steps=50");
@@ -371,7 +371,7 @@ class BenchCommandTest {
     @Test
     void scalingDefaultsAndOptions() {
         BenchCommand.Scaling d = parsed("scaling", BenchCommand.Scaling.class);
-        assertThat(d.json).isFalse();
+        assertThat(d.output.json).isFalse();
         assertThat(d.tasks).isEqualTo(24);
         assertThat(d.warmupTasks).isEqualTo(48);
         assertThat(d.local2First).isFalse();
@@ -391,7 +391,7 @@ class BenchCommandTest {
                         "1",
                         "--set",
                         "inner.steps=20");
-        assertThat(c.json).isTrue();
+        assertThat(c.output.json).isTrue();
         assertThat(c.tasks).isEqualTo(12);
         assertThat(c.local2First).isTrue();
         assertThat(c.warmupTasks).isEqualTo(2);
