@@ -90,6 +90,10 @@ public final class SparkSessions {
         // Fair scheduling between pools (FIFO inside each): the run's Parquet logs are written in
         // their own pool (WRITE_POOL), so their one-task jobs take the next free task slot instead
         // of queueing behind every unroll already submitted, including the next iteration's.
+        // Executors touch their initial heap up front, so their resident set does not creep up
+        // over the first hundreds of tasks as heap pages get used (BENCHMARKS.md, memory). Only
+        // the admin-level default; spark.executor.extraJavaOptions still comes after it.
+        conf.setIfMissing("spark.executor.defaultJavaOptions", "-XX:+AlwaysPreTouch");
         conf.setIfMissing("spark.scheduler.mode", "FAIR");
         if (!conf.contains("spark.scheduler.allocation.file")) {
             // Spark looks for fairscheduler.xml only on its own class loader, which does not see

@@ -18,6 +18,7 @@ class SparkSessionsTest {
     void fairSchedulingWithTheProjectsPoolsUnlessTheUserSetThem() throws Exception {
         SparkConf conf = SparkSessions.applyDefaults(new SparkConf(false));
         assertThat(conf.get("spark.scheduler.mode")).isEqualTo("FAIR");
+        assertThat(conf.get("spark.executor.defaultJavaOptions")).isEqualTo("-XX:+AlwaysPreTouch");
         String file = conf.get("spark.scheduler.allocation.file");
         assertThat(file).startsWith("file:");
         String xml = Files.readString(Path.of(new URI(file)));
@@ -29,9 +30,11 @@ class SparkSessionsTest {
         SparkConf mine =
                 new SparkConf(false)
                         .set("spark.scheduler.mode", "FIFO")
-                        .set("spark.scheduler.allocation.file", "hdfs:///conf/pools.xml");
+                        .set("spark.scheduler.allocation.file", "hdfs:///conf/pools.xml")
+                        .set("spark.executor.defaultJavaOptions", "-XX:+UseZGC");
         SparkSessions.applyDefaults(mine);
         assertThat(mine.get("spark.scheduler.mode")).isEqualTo("FIFO");
         assertThat(mine.get("spark.scheduler.allocation.file")).isEqualTo("hdfs:///conf/pools.xml");
+        assertThat(mine.get("spark.executor.defaultJavaOptions")).isEqualTo("-XX:+UseZGC");
     }
 }

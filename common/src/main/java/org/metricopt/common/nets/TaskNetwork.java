@@ -93,7 +93,7 @@ public final class TaskNetwork implements AutoCloseable {
 
     private NDArray prefix(float[] x) {
         int n = x.length / BaseNetwork.INPUTS;
-        try (NDArray input = manager.create(x, new Shape(n, BaseNetwork.INPUTS))) {
+        try (NDArray input = Uploads.floats(manager, x, new Shape(n, BaseNetwork.INPUTS))) {
             return net.prefix(theta, input);
         }
     }
