@@ -27,6 +27,7 @@ import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.interp.GaussianProcess;
 import org.metricopt.common.interp.Interpolation;
+import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.learned.Estimators;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.MetaAdam;
@@ -988,6 +989,17 @@ public final class MetaTrainJob {
                 spark.createDataFrame(trajRows, TRAJECTORY_SCHEMA),
                 runDir.path("trajectories"),
                 Math.max(1, (trajRows.size() + ROWS_PER_WRITE_TASK - 1) / ROWS_PER_WRITE_TASK));
+        // A dynamic partition overwrite leaves no _SUCCESS marker; each iteration's directory
+        // gets one, as when every iteration was a write of its own (schedulers may wait for it).
+        for (Iteration i : batch) {
+            for (String dir : List.of(runDir.path("metrics"), runDir.path("trajectories"))) {
+                String partition = dir + String.format("/iteration=%06d", i.index());
+                if (HadoopFiles.exists(runDir.hadoopConf(), partition)) {
+                    HadoopFiles.writeAtomically(
+                            runDir.hadoopConf(), partition + "/_SUCCESS", new byte[0]);
+                }
+            }
+        }
     }
 
     /** Trajectory rows per write task (see {@link #writeLogs}). */

@@ -192,6 +192,18 @@ class MetaTrainResumeTest extends SparkTestBase {
                 .containsExactly(0L, 1L, 2L, 3L);
         assertThat(rows).allSatisfy(r -> assertThat(r.getInt(1)).isEqualTo(TASKS));
 
+        for (long it = 0; it < 4; it++) {
+            for (String dir : List.of("metrics", "trajectories")) {
+                assertThat(
+                                org.metricopt.common.io.HadoopFiles.exists(
+                                        run.hadoopConf(),
+                                        run.path(dir)
+                                                + String.format("/iteration=%06d/_SUCCESS", it)))
+                        .as(dir + " of iteration " + it + " is marked complete")
+                        .isTrue();
+            }
+        }
+
         Dataset<Row> traj = spark.read().parquet(run.path("trajectories"));
         assertThat(traj.columns())
                 .contains("iteration", "task_id", "step", "loss", "interp_mean", "vf_prediction");
