@@ -44,6 +44,17 @@ public final class Fixtures {
         return Theta.initialise(config.network(), 7L);
     }
 
+    /**
+     * Saves {@link #randomTheta} where a run with {@code pretrain.path} = {@code dir} looks for it,
+     * so that nothing is pre-trained.
+     */
+    public static void saveRandomTheta(MetricOptConfig config, java.nio.file.Path dir) {
+        randomTheta(config)
+                .save(
+                        new Configuration(),
+                        Theta.directory(dir.toUri().toString(), config.network()));
+    }
+
     public static TaskRunner runner(MetricOptConfig config, Theta theta) {
         FashionMnist ds = dataset();
         int[] pool = DataSplits.of(ds, config.data().pretrainCount()).indices(Split.TASK_POOL);

@@ -13,7 +13,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
-import org.metricopt.common.nets.Theta;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.FaultInjection;
@@ -68,10 +67,7 @@ class LearnedMetaTrainTest extends SparkTestBase {
     void sameMetaStateOnOneOrTwoExecutorThreadsAndAfterRetries(boolean reparam, @TempDir Path tmp) {
         Path theta = tmp.resolve("theta");
         MetricOptConfig config = config(theta, reparam);
-        Fixtures.randomTheta(config)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), config.network()));
+        Fixtures.saveRandomTheta(config, theta);
 
         MetaState one = train(testConf("local[1]", "learned-1"), config, tmp.resolve("one"));
         MetaState two = train(testConf("local[2]", "learned-2"), config, tmp.resolve("two"));

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
-import org.metricopt.common.nets.Theta;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.SparkTestBase;
@@ -58,10 +57,7 @@ class MetaTrainResumeTest extends SparkTestBase {
         Path theta = tmp.resolve("theta");
         MetricOptConfig four = config(theta, "meta-train.iterations=4");
         MetricOptConfig two = config(theta, "meta-train.iterations=2");
-        Fixtures.randomTheta(four)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), four.network()));
+        Fixtures.saveRandomTheta(four, theta);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = sink(log);
 

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
-import org.metricopt.common.nets.Theta;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.SparkTestBase;
@@ -56,10 +55,7 @@ class TaskFailuresTest extends SparkTestBase {
         Path theta = tmp.resolve("theta");
         MetricOptConfig tolerant =
                 config(theta, "meta-train.iterations=1", "meta-train.max-failed-fraction=0.9");
-        Fixtures.randomTheta(tolerant)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), tolerant.network()));
+        Fixtures.saveRandomTheta(tolerant, theta);
         PrintStream out =
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         withSpark(
@@ -126,10 +122,7 @@ class TaskFailuresTest extends SparkTestBase {
             }
         }
         MetricOptConfig chosen = config;
-        Fixtures.randomTheta(chosen)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), chosen.network()));
+        Fixtures.saveRandomTheta(chosen, theta);
         PrintStream out =
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         withSpark(

@@ -5,10 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
-import org.metricopt.common.nets.Theta;
 import org.metricopt.common.testing.Fixtures;
 
 /**
@@ -40,10 +38,7 @@ public final class TinyConf {
         Path conf = dir.resolve("tiny.conf");
         Files.writeString(conf, String.join("\n", lines));
         MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
-        Fixtures.randomTheta(config)
-                .save(
-                        new Configuration(),
-                        Theta.directory(theta.toUri().toString(), config.network()));
+        Fixtures.saveRandomTheta(config, theta);
         return conf;
     }
 }
