@@ -433,7 +433,6 @@ public final class MetaTrainJob {
         long it = state.iteration();
         long t0 = System.nanoTime();
         List<TaskSpec> specs = batch(config, it);
-        int partitions = SparkSessions.partitions(spark, config, specs.size());
         boolean learned = config.learnedOptimizer().enabled();
         List<Trajectory> trajs;
         if (learned) {
