@@ -1,6 +1,10 @@
 package org.metricopt.common.nets;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
@@ -11,8 +15,16 @@ import java.util.Map;
  * Small CNN whose adapter phi holds FiLM scales and shifts per channel (supp. Fig. 1b): conv3x3(c1)
  * -> FiLM -> ReLU -> maxpool2 -> conv3x3(c2) -> FiLM -> ReLU -> maxpool2 -> linear(10). FiLM is
  * {@code h * (1 + gamma) + beta}, so phi = 0 is the un-adapted network. phi is laid out as [gamma1,
- * beta1, gamma2, beta2]. The first convolution is below every adapter and is the cached {@link
- * #prefix}.
+ * beta1, gamma2, beta2].
+ *
+ * <p>The cached {@link #prefix} is the first convolution, already pooled. With scale {@code s = 1 +
+ * gamma1} of a channel, {@code relu(s h + beta1)} is non-decreasing in h when s >= 0 and
+ * non-increasing when s < 0, and so is its float32 rounding; hence {@code maxpool(relu(s h +
+ * beta1)) = relu(s maxpool(h) + beta1)} for s >= 0 and {@code relu(s minpool(h) + beta1)} for s <
+ * 0, exactly. The prefix holds both poolings of the convolution ([B, 2 c1, 14, 14]: max then min),
+ * and each step picks one per channel: the first FiLM, ReLU and pooling then touch a quarter of the
+ * values, and the pooling leaves the hot loop. {@link #forwardStraightforward} is the reference it
+ * is tested against.
  */
 public final class CnnFilm extends BaseNetwork {
     private final int c1;
@@ -44,28 +56,63 @@ public final class CnnFilm extends BaseNetwork {
     private static final Shape POOL = new Shape(2, 2);
     private static final Shape NO_PAD = new Shape(0, 0);
 
+    private static NDArray conv(NDArray h, NDArray w, NDArray b) {
+        return h.getNDArrayInternal().convolution(h, w, b, ONE, PAD, ONE, 1).singletonOrThrow();
+    }
+
+    private static NDArray maxPool(NDArray h) {
+        return Pool.maxPool2d(h, POOL, POOL, NO_PAD, false);
+    }
+
+    /** [B, 2 c1, 14, 14]: the first convolution max-pooled (channels 0..c1-1) and min-pooled. */
     @Override
     public NDArray prefix(Map<String, NDArray> theta, NDArray x) {
-        NDArray img = x.reshape(-1, 1, 28, 28);
-        return img.getNDArrayInternal()
-                .convolution(img, theta.get("conv1w"), theta.get("conv1b"), ONE, PAD, ONE, 1)
-                .singletonOrThrow();
+        NDManager outer = x.getManager();
+        try (NDManager scratch = outer.newSubManager()) {
+            NDArray img = x.reshape(-1, 1, 28, 28);
+            img.attach(scratch);
+            NDArray h = conv(img, theta.get("conv1w"), theta.get("conv1b"));
+            NDArray pooled = NDArrays.concat(new NDList(maxPool(h), maxPool(h.neg()).neg()), 1);
+            // The full-resolution convolution and the temporaries go with the scratch manager;
+            // an autograd graph that needs them (pre-training) keeps its own references.
+            pooled.attach(outer);
+            return pooled;
+        }
     }
 
     @Override
     public NDArray head(Map<String, NDArray> theta, NDArray prefix, NDArray phi) {
-        NDArray g1 = phi.get("0:" + c1).reshape(1, c1, 1, 1);
-        NDArray b1 = phi.get(c1 + ":" + 2 * c1).reshape(1, c1, 1, 1);
-        NDArray g2 = phi.get(2 * c1 + ":" + (2 * c1 + c2)).reshape(1, c2, 1, 1);
-        NDArray b2 = phi.get((2 * c1 + c2) + ":" + (2 * c1 + 2 * c2)).reshape(1, c2, 1, 1);
-        NDArray h = Activation.relu(prefix.mul(g1.add(1f)).add(b1));
-        h = Pool.maxPool2d(h, POOL, POOL, NO_PAD, false);
-        h =
-                h.getNDArrayInternal()
-                        .convolution(h, theta.get("conv2w"), theta.get("conv2b"), ONE, PAD, ONE, 1)
-                        .singletonOrThrow();
-        h = Activation.relu(h.mul(g2.add(1f)).add(b2));
-        h = Pool.maxPool2d(h, POOL, POOL, NO_PAD, false);
+        NDList film = phi.split(new long[] {c1, 2L * c1, 2L * c1 + c2});
+        NDArray s1 = film.get(0).reshape(1, c1, 1, 1).add(1f);
+        NDArray b1 = film.get(1).reshape(1, c1, 1, 1);
+        NDArray s2 = film.get(2).reshape(1, c2, 1, 1).add(1f);
+        NDArray b2 = film.get(3).reshape(1, c2, 1, 1);
+        NDList maxMin = prefix.split(new long[] {c1}, 1);
+        NDArray max = maxMin.get(0);
+        NDArray nonNegative =
+                s1.gte(Autograd.constant(phi.getManager(), 0)).broadcast(max.getShape());
+        NDArray pooled = NDArrays.where(nonNegative, max, maxMin.get(1));
+        NDArray h = Activation.relu(pooled.mul(s1).add(b1));
+        h = conv(h, theta.get("conv2w"), theta.get("conv2b"));
+        h = maxPool(Activation.relu(h.mul(s2).add(b2)));
+        return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
+    }
+
+    /**
+     * The straightforward forward pass (convolution, FiLM, ReLU, pooling in the order of supp. Fig.
+     * 1b, from the pixels); the reference the pooled prefix is tested against.
+     */
+    public NDArray forwardStraightforward(Map<String, NDArray> theta, NDArray x, NDArray phi) {
+        NDArray g1 = phi.get(new NDIndex().addSliceDim(0, c1)).reshape(1, c1, 1, 1);
+        NDArray b1 = phi.get(new NDIndex().addSliceDim(c1, 2L * c1)).reshape(1, c1, 1, 1);
+        NDArray g2 = phi.get(new NDIndex().addSliceDim(2L * c1, 2L * c1 + c2)).reshape(1, c2, 1, 1);
+        NDArray b2 =
+                phi.get(new NDIndex().addSliceDim(2L * c1 + c2, 2L * c1 + 2L * c2))
+                        .reshape(1, c2, 1, 1);
+        NDArray h = conv(x.reshape(-1, 1, 28, 28), theta.get("conv1w"), theta.get("conv1b"));
+        h = maxPool(Activation.relu(h.mul(g1.add(1f)).add(b1)));
+        h = conv(h, theta.get("conv2w"), theta.get("conv2b"));
+        h = maxPool(Activation.relu(h.mul(g2.add(1f)).add(b2)));
         return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
     }
 }

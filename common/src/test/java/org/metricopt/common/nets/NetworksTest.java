@@ -59,6 +59,69 @@ class NetworksTest {
         }
     }
 
+    /**
+     * The pooled prefix (pooling moved below the first FiLM and ReLU, max or min per the sign of
+     * the scale) gives the same logits, bit for bit, as convolution, FiLM, ReLU and pooling in
+     * order, for scales of both signs; d logits / d phi agree up to float re-association.
+     */
+    @Test
+    void pooledPrefixEqualsTheStraightforwardCnnForScalesOfBothSigns() {
+        MetricOptConfig config = Fixtures.smallConfig("network.kind=cnn");
+        Theta theta = Fixtures.randomTheta(config);
+        CnnFilm net = (CnnFilm) BaseNetwork.of(config.network());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> p = theta.toNDArrays(m);
+            NDArray x = m.create(gaussian(5, 12 * 784, 1.0), new Shape(12, 784));
+            float[] phiValues = gaussian(6, 96, 1.5);
+            // gamma = -1 exactly (scale 0) on one channel of each FiLM layer as well.
+            phiValues[3] = -1f;
+            phiValues[2 * 16 + 5] = -1f;
+            int negativeScales = 0;
+            for (int c = 0; c < 16; c++) {
+                negativeScales += 1 + phiValues[c] < 0 ? 1 : 0;
+            }
+            assertThat(negativeScales)
+                    .as("first-layer channels with a negative scale")
+                    .isBetween(2, 14);
+            float[] weights = gaussian(7, 12 * 10, 1.0);
+            float[][] logits = new float[2][];
+            float[][] grads = new float[2][];
+            for (int path = 0; path < 2; path++) {
+                try (NDManager step = m.newSubManager()) {
+                    Autograd.setRecording(true);
+                    try {
+                        NDArray phi = step.create(phiValues, new Shape(96));
+                        phi.setRequiresGradient(true);
+                        NDArray out =
+                                path == 0
+                                        ? net.head(p, net.prefix(p, x), phi)
+                                        : net.forwardStraightforward(p, x, phi);
+                        logits[path] = out.toFloatArray();
+                        NDArray objective = out.mul(step.create(weights, new Shape(12, 10))).sum();
+                        Autograd.backward(objective, false, false);
+                        grads[path] = phi.getGradient().toFloatArray();
+                    } finally {
+                        Autograd.setRecording(false);
+                    }
+                }
+            }
+            assertThat(logits[0]).hasSize(120).isEqualTo(logits[1]);
+            float maxAbs = 0;
+            for (float g : grads[1]) {
+                maxAbs = Math.max(maxAbs, Math.abs(g));
+            }
+            // Stated tolerance: the same terms summed in another order (over 14 x 14 pooled
+            // positions instead of 28 x 28 with zeros), float32.
+            for (int i = 0; i < 96; i++) {
+                assertThat(grads[0][i])
+                        .as("d/d phi[%d]", i)
+                        .isCloseTo(
+                                grads[1][i],
+                                org.assertj.core.data.Offset.offset(1e-5f * Math.max(1f, maxAbs)));
+            }
+        }
+    }
+
     @Test
     void filmWithZeroPhiIsTheUnadaptedNetworkAndPhiChangesTheOutput() {
         MetricOptConfig config = Fixtures.smallConfig("network.kind=cnn");
