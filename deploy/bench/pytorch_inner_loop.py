@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Plain PyTorch eager reference for `metricopt bench inner-loop --workload mlp-input-bias`.
+"""Plain PyTorch eager reference for `metricopt bench inner-loop` (mlp-input-bias and cnn-film).
 
 The same workload as the Java benchmark (driver/.../bench/InnerLoopBench.java): the frozen MLP
 (784 + 128) -> 256 -> 128 -> 10 with ReLU and a 128-dimensional input-bias adapter phi, batch 128,
@@ -9,6 +9,13 @@ as the project does ((p / 255 - 0.2860) / 0.3530), one intra-op thread, 100 unti
 then 1,000 timed steps per run, each run from phi = 0. Theta is random (He-normal, biases zero):
 the cost of a step does not depend on its values. Every step reads the loss back (loss.item()), as
 the project's inner loop records the loss of every step.
+
+With --workload cnn-film: the project's default CNN instead (conv3x3(16) -> FiLM -> ReLU ->
+maxpool2 -> conv3x3(32) -> FiLM -> ReLU -> maxpool2 -> linear(10), FiLM h * (1 + gamma) + beta,
+phi = [gamma1, beta1, gamma2, beta2] of 96), everything else the same. Its variants: plain (the
+whole network each step), cached (the first convolution computed once for the 10,000 images) and
+pooled (the first convolution cached already max- and min-pooled, the algorithm of the project's
+CnnFilm).
 
 Each variant prints two JSON lines in the Java benchmark's format: steps per wall-clock second
 (steps_per_s...) and steps per CPU second of the main thread (steps_per_cpu_s...), the latter being
@@ -121,8 +128,80 @@ def cached_step_fn(x, y, th):
     return forward
 
 
-def timed_run(forward, warmup, steps):
-    phi = torch.zeros(ADAPTER, requires_grad=True)
+CHANNELS = (16, 32)
+
+
+def make_cnn_theta(seed):
+    gen = torch.Generator().manual_seed(seed)
+    c1, c2 = CHANNELS
+    return {
+        "conv1w": he(9, c1, 1, 3, 3, gen=gen),
+        "conv1b": torch.zeros(c1),
+        "conv2w": he(9 * c1, c2, c1, 3, 3, gen=gen),
+        "conv2b": torch.zeros(c2),
+        "fcw": he(c2 * 49, c2 * 49, CLASSES, gen=gen),
+        "fcb": torch.zeros(CLASSES),
+    }
+
+
+def film(phi):
+    c1, c2 = CHANNELS
+    g1, b1, g2, b2 = torch.split(phi, [c1, c1, c2, c2])
+    return ((1 + g1).view(1, c1, 1, 1), b1.view(1, c1, 1, 1),
+            (1 + g2).view(1, c2, 1, 1), b2.view(1, c2, 1, 1))
+
+
+def cnn_rest(h1, s2, b2, th, y, idx):
+    """From the first layer's pooled activations [B, 16, 14, 14] to the loss."""
+    h = F.conv2d(h1, th["conv2w"], th["conv2b"], padding=1)
+    h = F.max_pool2d(F.relu(h * s2 + b2), 2)
+    logits = F.linear(h.reshape(BATCH, -1), th["fcw"].t(), th["fcb"])
+    return F.cross_entropy(logits, y.index_select(0, idx))
+
+
+def cnn_plain_step_fn(x, y, th):
+    """The whole CNN from the pixels each step."""
+    images = x.view(-1, 1, 28, 28)
+
+    def forward(phi, idx):
+        s1, b1, s2, b2 = film(phi)
+        h = F.conv2d(images.index_select(0, idx), th["conv1w"], th["conv1b"], padding=1)
+        return cnn_rest(F.max_pool2d(F.relu(h * s1 + b1), 2), s2, b2, th, y, idx)
+
+    return forward
+
+
+def cnn_cached_step_fn(x, y, th):
+    """The first convolution once for all images; each step FiLM, ReLU, pooling and the rest."""
+    with torch.no_grad():
+        prefix = F.conv2d(x.view(-1, 1, 28, 28), th["conv1w"], th["conv1b"], padding=1)
+
+    def forward(phi, idx):
+        s1, b1, s2, b2 = film(phi)
+        h = F.max_pool2d(F.relu(prefix.index_select(0, idx) * s1 + b1), 2)
+        return cnn_rest(h, s2, b2, th, y, idx)
+
+    return forward
+
+
+def cnn_pooled_step_fn(x, y, th):
+    """The first convolution once, max- and min-pooled; each step picks one per channel's sign."""
+    with torch.no_grad():
+        conv = F.conv2d(x.view(-1, 1, 28, 28), th["conv1w"], th["conv1b"], padding=1)
+        pmax = F.max_pool2d(conv, 2)
+        pmin = -F.max_pool2d(-conv, 2)
+        del conv
+
+    def forward(phi, idx):
+        s1, b1, s2, b2 = film(phi)
+        pooled = torch.where(s1 >= 0, pmax.index_select(0, idx), pmin.index_select(0, idx))
+        return cnn_rest(F.relu(pooled * s1 + b1), s2, b2, th, y, idx)
+
+    return forward
+
+
+def timed_run(forward, warmup, steps, adapter):
+    phi = torch.zeros(adapter, requires_grad=True)
     opt = torch.optim.SGD([phi], lr=LEARNING_RATE)
     offsets = torch.arange(BATCH)
     losses = []
@@ -151,10 +230,10 @@ def timed_run(forward, warmup, steps):
     return steps / elapsed, steps / cpu, first, last
 
 
-def figure(name, samples):
+def figure(workload, name, samples):
     return {
         "bench": "inner-loop",
-        "workload": "mlp-input-bias",
+        "workload": workload,
         "figure": name,
         "unit": "1/s",
         "median": statistics.median(samples),
@@ -180,7 +259,9 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup-steps", type=int, default=100)
     p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--variant", choices=["plain", "cached", "both"], default="both")
+    p.add_argument("--workload", choices=["mlp-input-bias", "cnn-film"], default="mlp-input-bias")
+    p.add_argument("--variant", choices=["plain", "cached", "pooled", "all", "both"], default="all",
+                   help="pooled is cnn-film only; both (= all) is kept for older commands")
     p.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--seed", type=int, default=7)
     a = p.parse_args()
@@ -190,10 +271,23 @@ def main():
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     x, y = load(a.data_root)
-    th = make_theta(a.seed)
-    variants = {"plain": ("steps_per_s", plain_step_fn),
-                "cached": ("steps_per_s_cached_prefix", cached_step_fn)}
-    chosen = ["plain", "cached"] if a.variant == "both" else [a.variant]
+    if a.workload == "cnn-film":
+        th = make_cnn_theta(a.seed)
+        adapter = 2 * sum(CHANNELS)
+        variants = {"plain": ("steps_per_s", cnn_plain_step_fn),
+                    "cached": ("steps_per_s_cached_prefix", cnn_cached_step_fn),
+                    "pooled": ("steps_per_s_pooled_prefix", cnn_pooled_step_fn)}
+    else:
+        th = make_theta(a.seed)
+        adapter = ADAPTER
+        variants = {"plain": ("steps_per_s", plain_step_fn),
+                    "cached": ("steps_per_s_cached_prefix", cached_step_fn)}
+    if a.variant in ("all", "both"):
+        chosen = list(variants)
+    elif a.variant in variants:
+        chosen = [a.variant]
+    else:
+        p.error(f"--variant {a.variant} is not one of {', '.join(variants)} for {a.workload}")
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"python {sys.version.split()[0]}, blas {', '.join(blas_libraries())}", file=sys.stderr)
     for v in chosen:
@@ -202,14 +296,14 @@ def main():
         samples = []
         cpu_samples = []
         for _ in range(a.repeats):
-            sps, cpu_sps, first, last = timed_run(forward, a.warmup_steps, a.steps)
+            sps, cpu_sps, first, last = timed_run(forward, a.warmup_steps, a.steps, adapter)
             samples.append(sps)
             cpu_samples.append(cpu_sps)
         print(f"sanity ({v}): loss {first:.4f} at step 0 and {last:.4f} at step "
               f"{a.warmup_steps + a.steps - 1}", file=sys.stderr)
-        print(json.dumps(figure(name, samples)), flush=True)
-        print(json.dumps(figure(name.replace("steps_per_s", "steps_per_cpu_s"), cpu_samples)),
-              flush=True)
+        print(json.dumps(figure(a.workload, name, samples)), flush=True)
+        print(json.dumps(figure(a.workload, name.replace("steps_per_s", "steps_per_cpu_s"),
+                                cpu_samples)), flush=True)
 
 
 if __name__ == "__main__":
