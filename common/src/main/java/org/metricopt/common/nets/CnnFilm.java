@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
@@ -65,6 +64,20 @@ public final class CnnFilm extends BaseNetwork {
     }
 
     /**
+     * phi as FiLM parameters shaped to broadcast over [B, C, H, W]: {scale 1 = 1 + gamma1, shift 1,
+     * scale 2 = 1 + gamma2, shift 2}.
+     */
+    private NDArray[] film(NDArray phi) {
+        NDList parts = phi.split(new long[] {c1, 2L * c1, 2L * c1 + c2});
+        return new NDArray[] {
+            parts.get(0).reshape(1, c1, 1, 1).add(1f),
+            parts.get(1).reshape(1, c1, 1, 1),
+            parts.get(2).reshape(1, c2, 1, 1).add(1f),
+            parts.get(3).reshape(1, c2, 1, 1)
+        };
+    }
+
+    /**
      * The first convolution max-pooled (channels 0..c1-1) and min-pooled (c1..2 c1-1), stored
      * channels-last: shape [B, 14, 14, 2 c1].
      */
@@ -92,38 +105,33 @@ public final class CnnFilm extends BaseNetwork {
 
     @Override
     public NDArray head(Map<String, NDArray> theta, NDArray prefix, NDArray phi) {
-        NDList film = phi.split(new long[] {c1, 2L * c1, 2L * c1 + c2});
-        NDArray s1 = film.get(0).reshape(1, c1, 1, 1).add(1f);
-        NDArray b1 = film.get(1).reshape(1, c1, 1, 1);
-        NDArray s2 = film.get(2).reshape(1, c2, 1, 1).add(1f);
-        NDArray b2 = film.get(3).reshape(1, c2, 1, 1);
+        NDArray[] film = film(phi);
+        NDArray s1 = film[0];
         // [B, 2 c1, 14, 14] with channels-last strides (a view of the stored rows).
         NDList maxMin = prefix.transpose(0, 3, 1, 2).split(new long[] {c1}, 1);
         NDArray max = maxMin.get(0);
         NDArray nonNegative =
                 s1.gte(Autograd.constant(phi.getManager(), 0)).broadcast(max.getShape());
         NDArray pooled = NDArrays.where(nonNegative, max, maxMin.get(1));
-        NDArray h = Activation.relu(pooled.mul(s1).add(b1));
-        h = conv(h, theta.get("conv2w"), theta.get("conv2b"));
-        h = maxPool(Activation.relu(h.mul(s2).add(b2)));
+        return afterFirstPooling(theta, Activation.relu(pooled.mul(s1).add(film[1])), film);
+    }
+
+    /** From the first layer's pooled activations [B, c1, 14, 14] to the logits. */
+    private NDArray afterFirstPooling(Map<String, NDArray> theta, NDArray h1, NDArray[] film) {
+        NDArray h = conv(h1, theta.get("conv2w"), theta.get("conv2b"));
+        h = maxPool(Activation.relu(h.mul(film[2]).add(film[3])));
         return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
     }
 
     /**
      * The straightforward forward pass (convolution, FiLM, ReLU, pooling in the order of supp. Fig.
-     * 1b, from the pixels); the reference the pooled prefix is tested against.
+     * 1b, from the pixels); the reference the pooled prefix is tested against. Above the first
+     * pooling it is the head's own code: only the first layer differs.
      */
     public NDArray forwardStraightforward(Map<String, NDArray> theta, NDArray x, NDArray phi) {
-        NDArray g1 = phi.get(new NDIndex().addSliceDim(0, c1)).reshape(1, c1, 1, 1);
-        NDArray b1 = phi.get(new NDIndex().addSliceDim(c1, 2L * c1)).reshape(1, c1, 1, 1);
-        NDArray g2 = phi.get(new NDIndex().addSliceDim(2L * c1, 2L * c1 + c2)).reshape(1, c2, 1, 1);
-        NDArray b2 =
-                phi.get(new NDIndex().addSliceDim(2L * c1 + c2, 2L * c1 + 2L * c2))
-                        .reshape(1, c2, 1, 1);
+        NDArray[] film = film(phi);
         NDArray h = conv(x.reshape(-1, 1, 28, 28), theta.get("conv1w"), theta.get("conv1b"));
-        h = maxPool(Activation.relu(h.mul(g1.add(1f)).add(b1)));
-        h = conv(h, theta.get("conv2w"), theta.get("conv2b"));
-        h = maxPool(Activation.relu(h.mul(g2.add(1f)).add(b2)));
-        return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
+        return afterFirstPooling(
+                theta, maxPool(Activation.relu(h.mul(film[0]).add(film[1]))), film);
     }
 }
