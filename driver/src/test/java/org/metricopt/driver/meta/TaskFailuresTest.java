@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
@@ -50,21 +51,26 @@ class TaskFailuresTest extends SparkTestBase {
         return Fixtures.smallConfig(o.toArray(String[]::new));
     }
 
+    private static PrintStream silent() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    private static RunDirectory runDirectory(SparkSession spark, Path tmp) {
+        return new RunDirectory(
+                spark.sparkContext().hadoopConfiguration(), tmp.resolve("run").toUri().toString());
+    }
+
     @Test
     void failedTasksAreRecordedAndTooManyStopTheRunWithTheCheckpointIntact(@TempDir Path tmp) {
         Path theta = tmp.resolve("theta");
         MetricOptConfig tolerant =
                 config(theta, "meta-train.iterations=1", "meta-train.max-failed-fraction=0.9");
         Fixtures.saveRandomTheta(tolerant, theta);
-        PrintStream out =
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream out = silent();
         withSpark(
                 "local[2]",
                 spark -> {
-                    RunDirectory run =
-                            new RunDirectory(
-                                    spark.sparkContext().hadoopConfiguration(),
-                                    tmp.resolve("run").toUri().toString());
+                    RunDirectory run = runDirectory(spark, tmp);
                     MetaState first = MetaTrainJob.run(spark, tolerant, run, false, out);
                     assertThat(first.iteration()).isEqualTo(1);
                     Row row = spark.read().parquet(run.path("metrics")).collectAsList().get(0);
@@ -123,15 +129,11 @@ class TaskFailuresTest extends SparkTestBase {
         }
         MetricOptConfig chosen = config;
         Fixtures.saveRandomTheta(chosen, theta);
-        PrintStream out =
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream out = silent();
         withSpark(
                 "local[2]",
                 spark -> {
-                    RunDirectory run =
-                            new RunDirectory(
-                                    spark.sparkContext().hadoopConfiguration(),
-                                    tmp.resolve("run").toUri().toString());
+                    RunDirectory run = runDirectory(spark, tmp);
                     assertThatThrownBy(() -> MetaTrainJob.run(spark, chosen, run, false, out))
                             .isInstanceOf(MetricOptException.class)
                             .hasMessageContaining("meta-iteration 1:");
