@@ -145,7 +145,9 @@ class JupyterNotebookIT {
         assertThat(outputs.stream().filter(o -> o.path("data").has("image/png")).count())
                 .isGreaterThanOrEqualTo(6);
         assertThat(texts(outputs, "text/markdown")).contains("| mcr-noisy (misclassification) |");
-        assertThat(texts(outputs, "text/html")).contains("<th>val_step0</th>");
+        assertThat(texts(outputs, "text/html"))
+                .contains("<th>val_step0</th>")
+                .contains("<th>prior_spearman</th>");
         assertThat(texts(outputs, "text/plain"))
                 .contains("mcr-noisy meta-test/0/0 with metricopt-sgd")
                 .contains("reproduced: true");

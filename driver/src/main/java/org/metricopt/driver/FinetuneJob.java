@@ -102,6 +102,7 @@ public final class FinetuneJob {
                 results.size(),
                 seconds,
                 runDir.path("finetune"));
+        FamilyFailures.requireEveryFamily("finetune", results, runDir.path("finetune"));
         return results;
     }
 

@@ -19,7 +19,7 @@ import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.io.Provenance;
 
 /**
- * A run directory (DESIGN.md section 6) on any Hadoop file system. Every file is written
+ * A run directory (docs/DESIGN.md section 6) on any Hadoop file system. Every file is written
  * atomically; {@code run.json} holds the resolved configuration and the provenance of the run.
  */
 public final class RunDirectory {

@@ -83,9 +83,15 @@ public final class SparkSessions {
         conf.set("spark.kryo.registrator", MetricOptKryoRegistrator.class.getName());
         conf.set("spark.kryo.registrationRequired", "true");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
-        conf.setIfMissing("spark.ui.enabled", "false");
-        conf.setIfMissing("spark.driver.host", "127.0.0.1");
-        conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        if (conf.get("spark.master", "local").startsWith("local")) {
+            // Local mode only: the driver and its executor threads share this JVM, so loopback
+            // is always reachable and no UI port is needed. On a cluster Spark's own rules pick
+            // the driver's address (spark.driver.host, SPARK_LOCAL_IP, the hostname): remote
+            // executors must reach it, and the UI stays on.
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
         conf.setIfMissing("spark.sql.shuffle.partitions", "4");
         // Fair scheduling between pools (FIFO inside each): the run's Parquet logs are written in
         // their own pool (WRITE_POOL), so their one-task jobs take the next free task slot instead

@@ -37,8 +37,8 @@ import org.metricopt.executor.ExecutorResources;
 import org.metricopt.executor.SparkTestBase;
 
 /**
- * The run-directory contract of DESIGN.md section 6 on a real HDFS ({@link MiniDFSCluster}, one
- * NameNode and one DataNode on 127.0.0.1): the dataset is read from {@code hdfs://} by the
+ * The run-directory contract of docs/DESIGN.md section 6 on a real HDFS ({@link MiniDFSCluster},
+ * one NameNode and one DataNode on 127.0.0.1): the dataset is read from {@code hdfs://} by the
  * executors, theta, the run directory, its checkpoints and its Parquet logs live on {@code
  * hdfs://}, a run resumes from its HDFS checkpoint to the same final state, bit for bit, as an
  * uninterrupted run, and a missing dataset file is reported by its {@code hdfs://} path.

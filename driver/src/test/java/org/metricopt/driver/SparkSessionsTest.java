@@ -37,4 +37,22 @@ class SparkSessionsTest {
         assertThat(mine.get("spark.scheduler.allocation.file")).isEqualTo("hdfs:///conf/pools.xml");
         assertThat(mine.get("spark.executor.defaultJavaOptions")).isEqualTo("-XX:+UseZGC");
     }
+
+    @Test
+    void loopbackAddressesOnlyForLocalMasters() {
+        SparkConf local = SparkSessions.applyDefaults(new SparkConf(false).setMaster("local[2]"));
+        assertThat(local.get("spark.driver.host")).isEqualTo("127.0.0.1");
+        assertThat(local.get("spark.driver.bindAddress")).isEqualTo("127.0.0.1");
+        assertThat(local.get("spark.ui.enabled")).isEqualTo("false");
+
+        SparkConf cluster =
+                SparkSessions.applyDefaults(
+                        new SparkConf(false).setMaster("spark://master.example:7077"));
+        assertThat(cluster.contains("spark.driver.host")).isFalse();
+        assertThat(cluster.contains("spark.driver.bindAddress")).isFalse();
+        assertThat(cluster.contains("spark.ui.enabled")).isFalse();
+
+        SparkConf yarn = SparkSessions.applyDefaults(new SparkConf(false).setMaster("yarn"));
+        assertThat(yarn.contains("spark.driver.host")).isFalse();
+    }
 }

@@ -17,15 +17,15 @@ import org.metricopt.common.learned.ReparamUnroll;
 import org.metricopt.common.stats.Stats;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
-import org.metricopt.common.valuefn.InputScaler;
+import org.metricopt.common.valuefn.TaskValueFunction;
 import org.metricopt.common.valuefn.ValueFunction;
 
 /**
- * Phase B of a joint meta-iteration on the executors (DESIGN.md section 4): for each ES pair,
+ * Phase B of a joint meta-iteration on the executors (docs/DESIGN.md section 4): for each ES pair,
  * regenerate epsilon from its key, unroll the task with the learned optimizer at w + sigma e and at
  * w - sigma e (its metric input being the task's adapted value function), and return the two values
- * of L_opt. Broadcast: [w_opt, scaler mean, scaler std, adapted value function of task 0, of task
- * 1, ...].
+ * of L_opt. The broadcast {@link PhaseBPayload} holds w_opt and every task's adapted value
+ * function.
  */
 public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsResult> {
     private static final long serialVersionUID = 1L;
@@ -34,14 +34,14 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
     private final long seed;
     private final ValueFunctionConfig valueFunction;
     private final LearnedOptimizerConfig learned;
-    private final Broadcast<float[][]> state;
+    private final Broadcast<PhaseBPayload> state;
 
     public EsPartition(
             ExecutorContext context,
             long seed,
             ValueFunctionConfig valueFunction,
             LearnedOptimizerConfig learned,
-            Broadcast<float[][]> state) {
+            Broadcast<PhaseBPayload> state) {
         this.context = context;
         this.seed = seed;
         this.valueFunction = valueFunction;
@@ -103,8 +103,8 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
 
     private List<EsResult> evaluatePopulation(TaskRunner runner, EsUnit unit) {
         long start = System.nanoTime();
-        float[][] s = state.value();
-        float[] w = s[0];
+        PhaseBPayload s = state.value();
+        float[] w = s.learnedWeights();
         double sigma = Math.sqrt(learned.sigmaSquared());
         int d = runner.network().adapterDim();
         List<float[]> epsilons = new ArrayList<>();
@@ -123,7 +123,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
         }
         double[] losses;
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = taskValueFunction(m, d, s, unit.task())) {
+                TaskValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             List<PopulationUnroll.Member> members =
                     runner.withNetwork(
                             unit.spec(),
@@ -157,8 +157,8 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
 
     EsResult evaluatePair(TaskRunner runner, EsUnit unit, int pair) {
         long start = System.nanoTime();
-        float[][] s = state.value();
-        float[] w = s[0];
+        PhaseBPayload s = state.value();
+        float[] w = s.learnedWeights();
         float[] eps = Perturbations.epsilon(seed, unit.iteration(), unit.task(), pair, w.length);
         double sigma = Math.sqrt(learned.sigmaSquared());
         double[] losses = new double[2];
@@ -225,16 +225,24 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
     }
 
     /** The adapted value function of the batch's task {@code task}, from the broadcast. */
-    private ValueFunction taskValueFunction(NDManager m, int d, float[][] s, int task) {
-        return new ValueFunction(
-                m, d, valueFunction.hidden(), new InputScaler(s[1], s[2]), s[3 + task]);
+    private TaskValueFunction taskValueFunction(NDManager m, int d, PhaseBPayload s, int task) {
+        float[] context = s.taskContexts()[task];
+        ValueFunction g =
+                new ValueFunction(
+                        m,
+                        d + context.length,
+                        d,
+                        valueFunction.hidden(),
+                        s.scaler(),
+                        s.taskValueWeights()[task]);
+        return new TaskValueFunction(m, g, d, context, s.taskOffsets()[task]);
     }
 
     /** L_opt and its reparameterisation gradient, by back-propagating the unroll. */
-    ReparamUnroll.Result reparam(TaskRunner runner, EsUnit unit, float[] wk, float[][] s) {
+    ReparamUnroll.Result reparam(TaskRunner runner, EsUnit unit, float[] wk, PhaseBPayload s) {
         int d = runner.network().adapterDim();
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = taskValueFunction(m, d, s, unit.task())) {
+                TaskValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             return runner.withNetwork(
                     unit.spec(),
                     (data, net) ->
@@ -244,10 +252,10 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
     }
 
     /** L_opt of one unroll with learned-optimizer weights wk; NaN when the unroll diverged. */
-    double optimizerLoss(TaskRunner runner, EsUnit unit, float[] wk, float[][] s) {
+    double optimizerLoss(TaskRunner runner, EsUnit unit, float[] wk, PhaseBPayload s) {
         int d = runner.network().adapterDim();
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = taskValueFunction(m, d, s, unit.task())) {
+                TaskValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             LearnedOptimizer opt =
                     new LearnedOptimizer(wk, learned.hidden(), learned.baseStep(), d);
             Trajectory t =
@@ -260,7 +268,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
     }
 
     /** L_opt of a finite trajectory, capped at the divergence penalty; NaN if not finite. */
-    private double optimizerLoss(ValueFunction f, float[] phis, float[] losses, int steps) {
+    private double optimizerLoss(TaskValueFunction f, float[] phis, float[] losses, int steps) {
         float[] pred = f.predict(phis);
         double[] predicted = new double[pred.length];
         for (int i = 0; i < pred.length; i++) {

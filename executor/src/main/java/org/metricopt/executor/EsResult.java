@@ -9,7 +9,7 @@ import java.io.Serializable;
  * @param diverged how many of the two unrolls diverged and got the penalty loss
  * @param reparamPlus reparameterisation gradient of L_opt at w + sigma e (empty when disabled, or
  *     when that unroll diverged or its gradient was not finite): the one part whose size is
- *     |w_opt|, as DESIGN.md section 4 allows
+ *     |w_opt|, as docs/DESIGN.md section 4 allows
  * @param epsilonHash a hash of the perturbation the executor used, which the driver checks against
  *     the one it regenerates from the key
  */

@@ -1,6 +1,7 @@
 package org.metricopt.executor;
 
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.metricopt.common.config.ValueFunctionConfig;
@@ -10,35 +11,46 @@ import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.PhiOptimizer;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
-import org.metricopt.common.valuefn.InputScaler;
 import org.metricopt.common.valuefn.MetricOptRule;
+import org.metricopt.common.valuefn.OracleDirectionRule;
+import org.metricopt.common.valuefn.RandomDirectionRule;
+import org.metricopt.common.valuefn.ValueLearner;
 
 /**
  * The executor side of meta-test: runs each {@link EvalUnit} with its method. MetricOpt methods
- * start from the broadcast meta-learned value function ({w, scaler mean, scaler std}) and adapt it
- * online inside the unroll; the baselines ignore it.
+ * start from the broadcast meta-learned value function ({@link MetaTestPayload}) and adapt it
+ * online inside the unroll; the random-direction controls add a random direction of the same norm
+ * instead; the baselines ignore it.
  */
 public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, Trajectory> {
     private static final long serialVersionUID = 1L;
 
     private final ExecutorContext context;
     private final ValueFunctionConfig valueFunction;
-    private final Broadcast<float[][]> metaState;
+    private final Broadcast<MetaTestPayload> metaState;
     private final int learnedHidden;
+    private final List<String> families;
+    private final long seed;
 
     /**
-     * @param metaState [value-function weights, scaler mean, scaler std, learned-optimizer weights
-     *     (empty when there is none)]
+     * @param metaState the meta-learned value function and learned optimizer
+     * @param families the run's task families in their configured order (the value function's
+     *     context)
+     * @param seed the run seed
      */
     public EvalPartition(
             ExecutorContext context,
             ValueFunctionConfig valueFunction,
             int learnedHidden,
-            Broadcast<float[][]> metaState) {
+            Broadcast<MetaTestPayload> metaState,
+            List<String> families,
+            long seed) {
         this.context = context;
         this.valueFunction = valueFunction;
         this.learnedHidden = learnedHidden;
         this.metaState = metaState;
+        this.families = List.copyOf(families);
+        this.seed = seed;
     }
 
     @Override
@@ -67,28 +79,45 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
             // its metric input is the last observed validation metric.
             LearnedOptimizer learned =
                     new LearnedOptimizer(
-                            metaState.value()[3], learnedHidden, unit.learningRate(), d);
+                            metaState.value().learnedWeights(),
+                            learnedHidden,
+                            unit.learningRate(),
+                            d);
             return runner.run(spec, unit.method(), learned);
         }
         PhiOptimizer base = PhiOptimizer.create(opt, unit.learningRate(), spec.momentum(), d);
         switch (unit.method()) {
-            case "ce-sgd", "ce-adam" -> {
+            case "ce-sgd", "ce-adam", "ce-sgd-best-observed", "ce-adam-best-observed" -> {
                 return runner.run(spec, unit.method(), base);
             }
             case "ap-surrogate" -> {
                 return runner.run(spec.withLoss(TaskNetwork.AP_SURROGATE), unit.method(), base);
             }
             case "metricopt-sgd", "metricopt-adam" -> {
-                float[][] state = metaState.value();
+                MetaTestPayload state = metaState.value();
                 MetricOptRule rule =
                         new MetricOptRule(
                                 base,
-                                state[0],
-                                new InputScaler(state[1], state[2]),
+                                new ValueLearner(valueFunction, d, families, seed),
+                                state.valueWeights(),
+                                state.scaler(),
                                 d,
-                                valueFunction,
+                                spec.family(),
+                                unit.lambda(),
                                 spec.seed());
                 return runner.run(spec, unit.method(), rule);
+            }
+            case "metricopt-oracle-sgd", "metricopt-oracle-adam" -> {
+                return runner.run(
+                        spec,
+                        unit.method(),
+                        net -> new OracleDirectionRule(base, unit.lambda(), net));
+            }
+            case "metricopt-random-sgd", "metricopt-random-adam" -> {
+                return runner.run(
+                        spec,
+                        unit.method(),
+                        new RandomDirectionRule(base, unit.lambda(), spec.seed()));
             }
             default -> throw new IllegalArgumentException("unknown method " + unit.method());
         }

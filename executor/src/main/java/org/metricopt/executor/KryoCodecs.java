@@ -74,6 +74,8 @@ final class KryoCodecs {
             out.writeDouble(s.learningRate());
             out.writeDouble(s.momentum());
             out.writeDouble(s.phiInitStd());
+            out.writeInt(s.probePairs());
+            out.writeDouble(s.probeRadius());
         }
 
         @Override
@@ -106,6 +108,8 @@ final class KryoCodecs {
                     in.readString(),
                     in.readDouble(),
                     in.readDouble(),
+                    in.readDouble(),
+                    in.readInt(),
                     in.readDouble());
         }
     }
@@ -125,8 +129,13 @@ final class KryoCodecs {
             writeFloats(out, t.losses());
             writeInts(out, t.observedSteps());
             writeDoubles(out, t.observedMetrics());
+            writeDoubles(out, t.observedTestMetrics());
             out.writeDouble(t.testMetricInitial());
             out.writeDouble(t.testMetricFinal());
+            out.writeDouble(t.testMetricBestObserved());
+            writeFloats(out, t.features());
+            writeDoubles(out, t.probeMetrics());
+            writeDoubles(out, t.valueDiagnostics());
             out.writeLong(t.computeNanos());
         }
 
@@ -144,8 +153,13 @@ final class KryoCodecs {
                     readFloats(in),
                     readInts(in),
                     readDoubles(in),
+                    readDoubles(in),
                     in.readDouble(),
                     in.readDouble(),
+                    in.readDouble(),
+                    readFloats(in),
+                    readDoubles(in),
+                    readDoubles(in),
                     in.readLong());
         }
     }
@@ -159,12 +173,13 @@ final class KryoCodecs {
             specs.write(kryo, out, u.spec());
             out.writeString(u.method());
             out.writeDouble(u.learningRate());
+            out.writeDouble(u.lambda());
         }
 
         @Override
         public EvalUnit read(Kryo kryo, Input in, Class<EvalUnit> type) {
             TaskSpec spec = specs.read(kryo, in, TaskSpec.class);
-            return new EvalUnit(spec, in.readString(), in.readDouble());
+            return new EvalUnit(spec, in.readString(), in.readDouble(), in.readDouble());
         }
     }
 
@@ -217,6 +232,54 @@ final class KryoCodecs {
                     in.readLong(),
                     readFloats(in),
                     readFloats(in));
+        }
+    }
+
+    /** Serializer of {@link MetaTestPayload}. */
+    static final class MetaTestPayloadSerializer extends Serializer<MetaTestPayload> {
+        @Override
+        public void write(Kryo kryo, Output out, MetaTestPayload p) {
+            writeFloats(out, p.valueWeights());
+            writeFloats(out, p.scalerMean());
+            writeFloats(out, p.scalerStd());
+            writeFloats(out, p.learnedWeights());
+        }
+
+        @Override
+        public MetaTestPayload read(Kryo kryo, Input in, Class<MetaTestPayload> type) {
+            return new MetaTestPayload(
+                    readFloats(in), readFloats(in), readFloats(in), readFloats(in));
+        }
+    }
+
+    /** Serializer of {@link PhaseBPayload}. */
+    static final class PhaseBPayloadSerializer extends Serializer<PhaseBPayload> {
+        @Override
+        public void write(Kryo kryo, Output out, PhaseBPayload p) {
+            writeFloats(out, p.learnedWeights());
+            writeFloats(out, p.scalerMean());
+            writeFloats(out, p.scalerStd());
+            out.writeInt(p.taskValueWeights().length);
+            for (int k = 0; k < p.taskValueWeights().length; k++) {
+                writeFloats(out, p.taskValueWeights()[k]);
+                writeFloats(out, p.taskContexts()[k]);
+            }
+            writeDoubles(out, p.taskOffsets());
+        }
+
+        @Override
+        public PhaseBPayload read(Kryo kryo, Input in, Class<PhaseBPayload> type) {
+            float[] learned = readFloats(in);
+            float[] mean = readFloats(in);
+            float[] std = readFloats(in);
+            int n = in.readInt();
+            float[][] weights = new float[n][];
+            float[][] contexts = new float[n][];
+            for (int k = 0; k < n; k++) {
+                weights[k] = readFloats(in);
+                contexts[k] = readFloats(in);
+            }
+            return new PhaseBPayload(learned, mean, std, weights, contexts, readDoubles(in));
         }
     }
 }

@@ -23,6 +23,8 @@ public final class MetricOptKryoRegistrator implements KryoRegistrator {
         kryo.register(EsUnit[].class);
         kryo.register(EsResult.class, new KryoCodecs.EsResultSerializer());
         kryo.register(EsResult[].class);
+        kryo.register(MetaTestPayload.class, new KryoCodecs.MetaTestPayloadSerializer());
+        kryo.register(PhaseBPayload.class, new KryoCodecs.PhaseBPayloadSerializer());
         kryo.register(float[].class);
         kryo.register(float[][].class);
         kryo.register(double[].class);

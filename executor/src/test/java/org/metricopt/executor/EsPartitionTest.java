@@ -36,13 +36,20 @@ class EsPartitionTest extends SparkTestBase {
                 "learned-optimizer.population-batching=" + population);
     }
 
-    private static float[][] payload(MetricOptConfig config, float[] w, int d) {
+    private static PhaseBPayload payload(MetricOptConfig config, float[] w, int d) {
         float[] mean = new float[d];
         float[] std = new float[d];
         java.util.Arrays.fill(std, 1f);
-        return new float[][] {
-            w, mean, std, ValueFunction.initialise(d, config.valueFunction().hidden(), 3L, 0.3f)
-        };
+        // One task: its value function of phi alone, offset 0 and no context.
+        return new PhaseBPayload(
+                w,
+                mean,
+                std,
+                new float[][] {
+                    ValueFunction.initialise(d, config.valueFunction().hidden(), 3L, 0.3f)
+                },
+                new float[][] {new float[0]},
+                new double[] {0.0});
     }
 
     private List<EsResult> run(MetricOptConfig config, float[] w, boolean oneUnitPerPair) {
@@ -52,7 +59,7 @@ class EsPartitionTest extends SparkTestBase {
                 spark -> {
                     TaskRunner runner = Fixtures.runner(config, Fixtures.randomTheta(config));
                     int d = runner.network().adapterDim();
-                    Broadcast<float[][]> b =
+                    Broadcast<PhaseBPayload> b =
                             JavaSparkContext.fromSparkContext(spark.sparkContext())
                                     .broadcast(payload(config, w, d));
                     EsPartition es =

@@ -35,6 +35,28 @@ class KryoCodecsTest {
     }
 
     @Test
+    void broadcastPayloadsRoundTripWithTheirFieldsNamed() {
+        MetaTestPayload meta =
+                new MetaTestPayload(
+                        new float[] {1f, 2f}, new float[] {0.5f}, new float[] {2f}, new float[0]);
+        MetaTestPayload metaBack = roundTrip(meta, MetaTestPayload.class);
+        assertThat(metaBack).usingRecursiveComparison().isEqualTo(meta);
+        assertThat(metaBack.hasLearnedOptimizer()).isFalse();
+
+        PhaseBPayload b =
+                new PhaseBPayload(
+                        new float[] {0.1f, -0.2f},
+                        new float[] {0f, 1f},
+                        new float[] {1f, 2f},
+                        new float[][] {{1f, 2f, 3f}, new float[0]},
+                        new float[][] {{0.25f}, new float[0]},
+                        new double[] {0.31, 0.0});
+        PhaseBPayload bBack = roundTrip(b, PhaseBPayload.class);
+        assertThat(bBack).usingRecursiveComparison().isEqualTo(b);
+        assertThat(bBack.bytes()).isEqualTo(4L * 6 + 4L * 4 + 8L * 2);
+    }
+
+    @Test
     void trajectoryRoundTripsBitForBit() {
         Trajectory t =
                 new Trajectory(
@@ -49,11 +71,21 @@ class KryoCodecsTest {
                         new float[] {0.5f, 0.25f},
                         new int[] {0, 1},
                         new double[] {0.1, Double.NaN},
+                        new double[] {0.15, 0.12},
                         0.3,
                         0.2,
+                        0.25,
+                        new float[] {0.7f, -1f},
+                        new double[] {0.2, Double.NaN, 0.3, 0.4},
+                        new double[] {0.5, 0.01},
                         123L);
         Trajectory back = roundTrip(t, Trajectory.class);
-        assertThat(back).usingRecursiveComparison().ignoringFields("observedMetrics").isEqualTo(t);
+        assertThat(back)
+                .usingRecursiveComparison()
+                .ignoringFields("observedMetrics", "probeMetrics")
+                .isEqualTo(t);
+        assertThat(back.probeMetrics()[1]).isNaN();
+        assertThat(back.probeMetrics()[3]).isEqualTo(0.4);
         assertThat(back.observedMetrics()[0]).isEqualTo(0.1);
         assertThat(back.observedMetrics()[1]).isNaN();
         assertThat(Float.floatToRawIntBits(back.phis()[1])).isEqualTo(Float.floatToRawIntBits(-0f));

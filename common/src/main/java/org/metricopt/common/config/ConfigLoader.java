@@ -269,7 +269,29 @@ public final class ConfigLoader {
                         v.doubleIn("adapt-clip", 0.0, 1e9, true),
                         v.doubleIn("reptile-step", 0.0, 1.0, true),
                         v.doubleIn("lambda", 0.0, 1e6, false),
-                        v.doubleIn("min-std", 0.0, 1e3, true));
+                        v.doubleIn("min-std", 0.0, 1e3, true),
+                        v.oneOf(
+                                "target",
+                                List.of(
+                                        ValueFunctionConfig.RESIDUAL,
+                                        ValueFunctionConfig.ABSOLUTE)),
+                        v.bool("context"),
+                        v.doubleIn("context-min-std", 0.0, 1e3, true),
+                        v.doubleIn("pair-weight", 0.0, 1e9, false),
+                        v.bool("normalise-weights"),
+                        v.oneOf(
+                                "meta-optimizer",
+                                List.of(ValueFunctionConfig.ADAM, ValueFunctionConfig.SGD)),
+                        v.doubleIn("meta-learning-rate", 0.0, 10.0, true),
+                        v.intIn("online-adapt-steps", 0, 100_000),
+                        v.doubleIn("online-adapt-learning-rate", 0.0, 1e3, false),
+                        v.oneOf(
+                                "combination",
+                                List.of(ValueFunctionConfig.ADD, ValueFunctionConfig.PROJECT)),
+                        v.oneOf(
+                                "init",
+                                List.of(ValueFunctionConfig.FAN_IN, ValueFunctionConfig.GLOROT)),
+                        v.doubleList("gp-noise-ratios", 0.0, 1e6));
 
         Settings mt = s.child("meta-train");
         List<String> optimizers =
@@ -281,7 +303,10 @@ public final class ConfigLoader {
                         optimizers,
                         mt.intIn("checkpoint-every", 1, 10_000_000),
                         mt.doubleIn("max-failed-fraction", 0.0, 1.0, false),
-                        mt.doubleIn("log-interval-s", 0.0, 86_400.0, false));
+                        mt.doubleIn("log-interval-s", 0.0, 86_400.0, false),
+                        mt.intIn("probe-pairs", 0, 1_000),
+                        mt.doubleIn("probe-radius", 0.0, 1e6, true),
+                        mt.doubleList("lr-multipliers", 0.0, 1e6));
 
         Settings ev = s.child("eval");
         EvalConfig eval =
@@ -289,7 +314,11 @@ public final class ConfigLoader {
                         ev.intIn("tasks-per-family", 1, 1_000_000),
                         ev.intIn("validation-tasks-per-family", 1, 1_000_000),
                         ev.doubleList("lr-grid", 0.0, 1e6),
-                        ev.stringList("methods", EvalConfig.KNOWN_METHODS));
+                        ev.doubleList("lambda-grid", 0.0, 1e6),
+                        ev.stringList("methods", EvalConfig.KNOWN_METHODS),
+                        ev.oneOf(
+                                "held-out-stream",
+                                List.of(EvalConfig.META_TEST, EvalConfig.VALIDATION)));
         Settings lo = s.child("learned-optimizer");
         LearnedOptimizerConfig learned =
                 new LearnedOptimizerConfig(
@@ -307,7 +336,12 @@ public final class ConfigLoader {
                         lo.doubleIn("meta-learning-rate", 0.0, 10.0, true),
                         lo.doubleIn("clip", 0.0, 1e9, true),
                         lo.doubleIn("divergence-penalty", 0.0, 1e9, true),
-                        lo.bool("population-batching"));
+                        lo.bool("population-batching"),
+                        lo.oneOf(
+                                "phase-a-unrolls",
+                                List.of(
+                                        LearnedOptimizerConfig.BASE,
+                                        LearnedOptimizerConfig.LEARNED)));
         SortedMap<String, String> hadoop = buildHadoop(c);
         String json =
                 Redaction.config(c).root().render(ConfigRenderOptions.concise().setFormatted(true));
@@ -414,6 +448,28 @@ public final class ConfigLoader {
         if (metric.isBlank()) {
             throw Settings.invalid(
                     FAMILIES + "." + name + ".metric", metric, "a metric id or class name");
+        }
+        if (metric.contains(".") && !metric.startsWith(Metrics.COMMAND_PREFIX)) {
+            // A class the driver can load must be a metric; one it cannot load may live in a jar
+            // that only the executors have (spark-submit --jars), and is checked where tasks run.
+            Class<?> type = null;
+            try {
+                type = Class.forName(metric, false, Thread.currentThread().getContextClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // Not on the driver's classpath.
+            }
+            if (type != null && !Metric.class.isAssignableFrom(type)) {
+                throw Settings.invalid(
+                        FAMILIES + "." + name + ".metric",
+                        metric,
+                        "one of "
+                                + String.join(", ", Metrics.builtinIds())
+                                + " or the class name of an implementation of "
+                                + Metric.class.getName()
+                                + " ("
+                                + metric
+                                + " is not one)");
+            }
         }
         if (!metric.contains(".") || metric.startsWith(Metrics.COMMAND_PREFIX)) {
             // A built-in id is checked here, before any work; a class name only where tasks run,

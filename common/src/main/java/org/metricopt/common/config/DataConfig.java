@@ -3,7 +3,7 @@ package org.metricopt.common.config;
 import java.io.Serializable;
 
 /**
- * Where the dataset lives and how it is split (DESIGN.md section 2).
+ * Where the dataset lives and how it is split (docs/DESIGN.md section 2).
  *
  * @param root directory URI of the four Fashion-MNIST IDX files
  * @param pretrainCount training images [0, pretrainCount) pre-train theta

@@ -6,17 +6,41 @@ import java.util.List;
 /**
  * Meta-test: held-out tasks, the equal tuning budget of every method, and the methods compared.
  *
- * @param lrGrid learning-rate multipliers tried on validation tasks for every method
+ * @param lrGrid learning-rate multipliers tried on validation tasks for every method that has its
+ *     own learning rate
+ * @param lambdaGrid lambda_v values tried on validation tasks by the value-guided methods
+ *     (MetricOpt and its random-direction control), at the learning rate chosen for their base
+ *     optimizer's CE baseline: the same number of tuning unrolls as a learning-rate grid of the
+ *     same length
+ * @param heldOutStream {@code meta-test}: the reported tasks are the held-out meta-test tasks;
+ *     {@code validation}: they are validation-stream tasks (disjoint from the tuning tasks), for
+ *     choosing the settings of a method without looking at the meta-test tasks
  */
 public record EvalConfig(
-        int tasksPerFamily, int validationTasksPerFamily, double[] lrGrid, List<String> methods)
+        int tasksPerFamily,
+        int validationTasksPerFamily,
+        double[] lrGrid,
+        double[] lambdaGrid,
+        List<String> methods,
+        String heldOutStream)
         implements Serializable {
+    public static final String META_TEST = "meta-test";
+    public static final String VALIDATION = "validation";
+
     public static final List<String> KNOWN_METHODS =
             List.of(
                     "ce-sgd",
                     "ce-adam",
+                    "ce-sgd-best-observed",
+                    "ce-adam-best-observed",
                     "ap-surrogate",
                     "metricopt-sgd",
                     "metricopt-adam",
+                    "metricopt-sgd-best-observed",
+                    "metricopt-adam-best-observed",
+                    "metricopt-random-sgd",
+                    "metricopt-random-adam",
+                    "metricopt-oracle-sgd",
+                    "metricopt-oracle-adam",
                     "metricopt-learned");
 }

@@ -3,7 +3,8 @@ package org.metricopt.common.config;
 import java.io.Serializable;
 
 /**
- * The learned optimizer m_wopt and its joint meta-training (DESIGN.md section 4, supp. Alg. 1).
+ * The learned optimizer m_wopt and its joint meta-training (docs/DESIGN.md section 4, supp. Alg.
+ * 1).
  *
  * @param enabled whether meta-training also trains the learned optimizer
  * @param hidden width of the per-coordinate MLP's hidden layer
@@ -23,6 +24,9 @@ import java.io.Serializable;
  * @param divergencePenalty L_opt given to an unroll whose phi or loss became NaN or infinite
  * @param populationBatching unroll all 2P perturbed optimizers of a task as one population (one
  *     batched graph per step) instead of one after the other; same results up to float rounding
+ * @param phaseAUnrolls {@link #BASE}: the value function learns from SGD/Adam unrolls, the ones
+ *     MetricOpt (SGD/Adam) is used with at meta-test; {@link #LEARNED}: from unrolls of the learned
+ *     optimizer itself (supp. Algorithm 1, line 3)
  */
 public record LearnedOptimizerConfig(
         boolean enabled,
@@ -39,5 +43,14 @@ public record LearnedOptimizerConfig(
         double metaLearningRate,
         double clip,
         double divergencePenalty,
-        boolean populationBatching)
-        implements Serializable {}
+        boolean populationBatching,
+        String phaseAUnrolls)
+        implements Serializable {
+    public static final String BASE = "base";
+    public static final String LEARNED = "learned";
+
+    /** Whether phase A unrolls the learned optimizer (else SGD/Adam). */
+    public boolean learnedPhaseA() {
+        return enabled && LEARNED.equals(phaseAUnrolls);
+    }
+}

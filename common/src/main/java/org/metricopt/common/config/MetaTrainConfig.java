@@ -11,6 +11,11 @@ import java.util.List;
  * @param logIntervalS the run's metrics/ and trajectories/ rows are written once at least this many
  *     seconds have passed since the last write, and always with a checkpoint (0 = after every
  *     iteration)
+ * @param probePairs P antithetic metric probes per observation of a meta-training unroll (0: none)
+ * @param probeRadius expected norm of a probe offset
+ * @param lrMultipliers each meta-training task's learning rate is its optimizer's base rate times
+ *     one of these, drawn by the task's key: the value function then sees the regions of phi that
+ *     the tuned learning rates of meta-test reach
  */
 public record MetaTrainConfig(
         int iterations,
@@ -18,5 +23,8 @@ public record MetaTrainConfig(
         List<String> optimizers,
         int checkpointEvery,
         double maxFailedFraction,
-        double logIntervalS)
+        double logIntervalS,
+        int probePairs,
+        double probeRadius,
+        double[] lrMultipliers)
         implements Serializable {}

@@ -6,7 +6,7 @@ import java.io.Serializable;
  * The whole resolved and validated configuration of a run. Immutable; built only by {@link
  * ConfigLoader}, which checks every key once so that nothing downstream re-validates.
  *
- * @param seed root of every random draw (DESIGN.md section 5)
+ * @param seed root of every random draw (docs/DESIGN.md section 5)
  * @param finetuneTasks number of tasks of the {@code finetune} command
  * @param hadoop Hadoop client settings of the {@code hadoop} block (may hold credentials: never
  *     print or persist them)

@@ -6,7 +6,7 @@ import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.InnerLoop;
-import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.common.valuefn.TaskValueFunction;
 
 /**
  * M unrolls of one task by M learned optimizers (the perturbed copies of an ES batch) run as one
@@ -29,7 +29,10 @@ public final class PopulationUnroll {
     public record Member(float[] phis, float[] losses, boolean finite) {}
 
     public static List<Member> run(
-            TaskSpec spec, TaskNetwork net, ValueFunction f, List<LearnedOptimizer> optimizers) {
+            TaskSpec spec,
+            TaskNetwork net,
+            TaskValueFunction f,
+            List<LearnedOptimizer> optimizers) {
         int members = optimizers.size();
         int d = net.adapterDim();
         int steps = spec.steps();

@@ -1,19 +1,19 @@
 package org.metricopt.common.learned;
 
 import org.metricopt.common.unroll.PhiOptimizer;
-import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.common.valuefn.TaskValueFunction;
 
 /**
  * The learned optimizer as it runs during joint meta-training: its metric input M_t is the task's
  * adapted value function's prediction f(phi_t) at every step, not only at the sparse observations
- * (which are ignored). DESIGN.md section 4 makes M_t the adapted value function's prediction;
+ * (which are ignored). docs/DESIGN.md section 4 makes M_t the adapted value function's prediction;
  * feeding it every step gives the optimizer a dense metric signal.
  */
 public final class PredictedMetricRule implements PhiOptimizer {
     private final LearnedOptimizer optimizer;
-    private final ValueFunction valueFunction;
+    private final TaskValueFunction valueFunction;
 
-    public PredictedMetricRule(LearnedOptimizer optimizer, ValueFunction valueFunction) {
+    public PredictedMetricRule(LearnedOptimizer optimizer, TaskValueFunction valueFunction) {
         this.optimizer = optimizer;
         this.valueFunction = valueFunction;
     }

@@ -12,10 +12,10 @@ import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.InnerLoop;
-import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.common.valuefn.TaskValueFunction;
 
 /**
- * The reparameterisation estimator's sample (DESIGN.md section 4): the unroll of {@link
+ * The reparameterisation estimator's sample (docs/DESIGN.md section 4): the unroll of {@link
  * LearnedOptimizer} rebuilt as a DJL autograd graph in w_opt, L_opt (supp. Eq. 2) computed on it,
  * and back-propagated to w_opt.
  *
@@ -41,7 +41,7 @@ import org.metricopt.common.valuefn.ValueFunction;
  * and prediction, as in truncated back-propagation through time: each term of L_opt is
  * differentiated through at most the K optimizer steps before it. The forward pass, hence L_opt, is
  * unchanged. Back-propagating through all T steps multiplies T Jacobians of a chaotic system, and
- * the samples' variance explodes (issue #4: up to 1e69 per coordinate at T = 200); truncation
+ * the samples' variance explodes (up to 1e69 per coordinate at T = 200 was measured); truncation
  * bounds the product at the price of a bias towards short-horizon effects (Metz et al. 2019; Vicol
  * et al. 2021).
  *
@@ -101,7 +101,7 @@ public final class ReparamUnroll {
     public static Result run(
             TaskSpec spec,
             TaskNetwork net,
-            ValueFunction f,
+            TaskValueFunction f,
             float[] w,
             int hidden,
             double baseStep,
@@ -121,7 +121,7 @@ public final class ReparamUnroll {
     }
 
     public static Result run(
-            TaskSpec spec, TaskNetwork net, ValueFunction f, float[] w, Options o) {
+            TaskSpec spec, TaskNetwork net, TaskValueFunction f, float[] w, Options o) {
         int d = net.adapterDim();
         int steps = spec.steps();
         int features = LearnedOptimizer.FEATURES;

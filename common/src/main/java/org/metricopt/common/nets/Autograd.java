@@ -19,7 +19,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * maximum} and the like, but does not own its memory: once the garbage collector frees the buffer,
  * the memory is handed to other allocations (of this thread or another task's), and backward reads
  * whatever is there. The reparameterisation unroll, whose graph lives for hundreds of steps, got
- * NaN or wrong gradients depending on when the collector ran (issue #4).
+ * NaN or wrong gradients depending on when the collector ran.
  */
 public final class Autograd {
     private Autograd() {}

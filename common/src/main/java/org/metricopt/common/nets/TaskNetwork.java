@@ -27,6 +27,7 @@ public final class TaskNetwork implements AutoCloseable {
     private final NDArray valPrefix;
     private final NDArray testPrefix;
     private final int[] trainY;
+    private final int[] valY;
     private final boolean binary;
     private final int outputs;
     private final NDArray select;
@@ -46,6 +47,7 @@ public final class TaskNetwork implements AutoCloseable {
         this.adapterDim = net.adapterDim();
         this.theta = thetaValues.toNDArrays(manager);
         this.trainY = data.trainY();
+        this.valY = data.valY();
         this.binary = spec.isBinary();
         this.outputs = spec.numOutputs();
         this.apSurrogate = AP_SURROGATE.equals(spec.loss());
@@ -224,23 +226,56 @@ public final class TaskNetwork implements AutoCloseable {
     }
 
     private NDArray loss(NDManager step, NDArray out, int[] rows) {
-        int b = rows.length;
+        int[] labels = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            labels[i] = trainY[rows[i]];
+        }
+        return loss(step, out, labels, apSurrogate);
+    }
+
+    /** The cross-entropy (plus Smooth-AP when {@code withAp}) of task outputs against labels. */
+    private NDArray loss(NDManager step, NDArray out, int[] labels, boolean withAp) {
+        int b = labels.length;
         if (binary) {
             float[] y = new float[b];
             for (int i = 0; i < b; i++) {
-                y[i] = trainY[rows[i]];
+                y[i] = labels[i];
             }
             NDArray z = out.reshape(b);
             NDArray target = step.create(y);
             NDArray bce = Activation.softPlus(z).sub(z.mul(target)).mean();
-            return apSurrogate ? bce.add(smoothApLoss(step, z, y)) : bce;
+            return withAp ? bce.add(smoothApLoss(step, z, y)) : bce;
         }
         float[] oneHot = new float[b * outputs];
         for (int i = 0; i < b; i++) {
-            oneHot[i * outputs + trainY[rows[i]]] = 1f;
+            oneHot[i * outputs + labels[i]] = 1f;
         }
         NDArray target = step.create(oneHot, new Shape(b, outputs));
         return out.logSoftmax(1).mul(target).sum().div(Autograd.constant(step, b)).neg();
+    }
+
+    /**
+     * The cross-entropy on the whole validation split, with its clean labels, at phi; writes its
+     * gradient in phi into {@code gradOut} and returns the loss. Only for diagnostics: it is the
+     * oracle direction against which a value function's gradient is compared (docs/DESIGN.md
+     * section 6); no update rule ever sees it.
+     */
+    public double validationLossAndGradient(float[] phi, float[] gradOut) {
+        try (NDManager step = manager.newSubManager()) {
+            Autograd.setRecording(true);
+            try {
+                NDArray phiArray = step.create(phi, new Shape(adapterDim));
+                phiArray.setRequiresGradient(true);
+                NDArray out = taskOutputs(net.head(theta, valPrefix, phiArray));
+                NDArray loss = loss(step, out, valY, false);
+                double value = loss.getFloat();
+                Autograd.backward(loss, false, false);
+                System.arraycopy(phiArray.getGradient().toFloatArray(), 0, gradOut, 0, adapterDim);
+                return value;
+            } finally {
+                Autograd.setRecording(false);
+            }
+        }
     }
 
     /**

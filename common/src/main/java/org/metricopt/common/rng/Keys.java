@@ -3,8 +3,8 @@ package org.metricopt.common.rng;
 import java.util.SplittableRandom;
 
 /**
- * Counter-based derivation of random streams (DESIGN.md section 5). Every draw in the system comes
- * from a generator seeded by {@code derive(runSeed, purpose, ids...)}, so the same (run seed,
+ * Counter-based derivation of random streams (docs/DESIGN.md section 5). Every draw in the system
+ * comes from a generator seeded by {@code derive(runSeed, purpose, ids...)}, so the same (run seed,
  * iteration, task, pair, purpose) gives the same numbers on any executor, after any retry, with no
  * shared mutable generator and no use of DJL's JVM-global seed.
  */

@@ -19,6 +19,28 @@ public final class Stats {
         return true;
     }
 
+    /** The Euclidean norm, accumulated in double precision. */
+    public static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    /** The cosine of two vectors of the same length; NaN when either is zero. */
+    public static double cosine(float[] a, float[] b) {
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+            aa += (double) a[i] * a[i];
+            bb += (double) b[i] * b[i];
+        }
+        return aa == 0 || bb == 0 ? Double.NaN : ab / Math.sqrt(aa * bb);
+    }
+
     /**
      * Mean and 95% CI of finite values.
      *

@@ -127,7 +127,9 @@ public final class TaskSampler {
                 inner.optimizer(),
                 inner.learningRate(),
                 inner.sgdMomentum(),
-                inner.phiInitStd());
+                inner.phiInitStd(),
+                0,
+                0.0);
     }
 
     /** A batch of {@code n} tasks of one iteration. */

@@ -15,6 +15,9 @@ import java.io.Serializable;
  * @param classWeights training class proportions of a multiclass task (sums to 1)
  * @param metaTestPool whether train and validation data come from the meta-test part of the pool
  * @param observationSteps the K steps at which the metric is observed on the validation split
+ * @param probePairs P: at every observation step the metric is also observed at P antithetic pairs
+ *     phi_t +- delta (meta-training only, docs/DESIGN.md section 3.3); 0 for none
+ * @param probeRadius the expected norm of each probe offset delta
  */
 public record TaskSpec(
         String stream,
@@ -44,7 +47,9 @@ public record TaskSpec(
         String optimizer,
         double learningRate,
         double momentum,
-        double phiInitStd)
+        double phiInitStd,
+        int probePairs,
+        double probeRadius)
         implements Serializable {
 
     /** A stable, human-readable identifier: {@code stream/iteration/index}. */
@@ -71,8 +76,22 @@ public record TaskSpec(
         return copy(loss, newOptimizer, newLearningRate);
     }
 
-    /** This task with the finetuning settings a method may change; everything else is kept. */
+    /** The same task with P antithetic metric probes of the given radius at every observation. */
+    public TaskSpec withProbes(int pairs, double radius) {
+        return copy(loss, optimizer, learningRate, pairs, radius);
+    }
+
     private TaskSpec copy(String newLoss, String newOptimizer, double newLearningRate) {
+        return copy(newLoss, newOptimizer, newLearningRate, probePairs, probeRadius);
+    }
+
+    /** This task with the finetuning settings a method may change; everything else is kept. */
+    private TaskSpec copy(
+            String newLoss,
+            String newOptimizer,
+            double newLearningRate,
+            int newProbePairs,
+            double newProbeRadius) {
         return new TaskSpec(
                 stream,
                 iteration,
@@ -101,6 +120,8 @@ public record TaskSpec(
                 newOptimizer,
                 newLearningRate,
                 momentum,
-                phiInitStd);
+                phiInitStd,
+                newProbePairs,
+                newProbeRadius);
     }
 }

@@ -7,12 +7,14 @@ import org.metricopt.common.metrics.Metrics;
 import org.metricopt.common.metrics.Predictions;
 import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.rng.Keys;
+import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskData;
 import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.valuefn.TaskFeatures;
 
 /**
- * The inner loop (DESIGN.md section 2): T steps of an update rule on phi over the surrogate loss,
- * observing the black-box metric on the validation split at the K steps of {@link
+ * The inner loop (docs/DESIGN.md section 2): T steps of an update rule on phi over the surrogate
+ * loss, observing the black-box metric on the validation split at the K steps of {@link
  * TaskSpec#observationSteps()}. Minibatches and phi_0 come from the task's own keyed generators.
  */
 public final class InnerLoop {
@@ -60,21 +62,36 @@ public final class InnerLoop {
         float[] losses = new float[steps + 1];
         int[] obsSteps = spec.observationSteps();
         double[] observed = new double[obsSteps.length];
+        int pairs = spec.probePairs();
+        double[] probes = new double[obsSteps.length * 2 * pairs];
+        PhiOptimizer.ValueGuided guided = rule instanceof PhiOptimizer.ValueGuided g ? g : null;
+        double[] diagnostics = new double[guided == null ? 0 : 2 * obsSteps.length];
+        double[] observedTest = new double[guided == null ? 0 : obsSteps.length];
         float[] grad = new float[d];
+        float[] valGrad = guided == null ? null : new float[d];
         int nextObs = 0;
         int dropped = 0;
         String lastDrop = "";
         int outputs = spec.numOutputs();
         double testInitial = evaluate(metric, net.testOutputs(phi), outputs, data.testY());
+        float[] features = TaskFeatures.compute(spec, data, net, phi);
+        rule.begin(features);
+        double bestObserved = Double.POSITIVE_INFINITY;
+        float[] bestPhi = null;
         for (int t = 0; t <= steps; t++) {
             System.arraycopy(phi, 0, phis, t * d, d);
             if (nextObs < obsSteps.length && obsSteps[nextObs] == t) {
+                int k = nextObs;
                 try {
-                    observed[nextObs] =
+                    observed[k] =
                             evaluate(metric, net.validationOutputs(phi), outputs, data.valY());
-                    rule.observe(t, observed[nextObs], phi);
+                    if (observed[k] < bestObserved) {
+                        bestObserved = observed[k];
+                        bestPhi = phi.clone();
+                    }
+                    rule.observe(t, observed[k], phi);
                 } catch (org.metricopt.common.errors.MetricOptException e) {
-                    observed[nextObs] = Double.NaN;
+                    observed[k] = Double.NaN;
                     dropped++;
                     lastDrop = e.getMessage();
                     LOG.warn(
@@ -82,6 +99,24 @@ public final class InnerLoop {
                             spec.id(),
                             t,
                             lastDrop);
+                }
+                for (int p = 0; p < pairs; p++) {
+                    float[] delta = Probes.delta(spec.seed(), k, p, d, spec.probeRadius());
+                    for (int sign = 0; sign < 2; sign++) {
+                        float[] at = phi.clone();
+                        for (int i = 0; i < d; i++) {
+                            at[i] += sign == 0 ? delta[i] : -delta[i];
+                        }
+                        probes[(k * pairs + p) * 2 + sign] =
+                                probe(metric, net.validationOutputs(at), outputs, data.valY());
+                    }
+                }
+                if (guided != null) {
+                    observedTest[k] = probe(metric, net.testOutputs(phi), outputs, data.testY());
+                    float[] vf = guided.valueGradient(phi);
+                    net.validationLossAndGradient(phi, valGrad);
+                    diagnostics[2 * k] = Stats.cosine(vf, valGrad);
+                    diagnostics[2 * k + 1] = Stats.norm(vf);
                 }
                 nextObs++;
             }
@@ -108,6 +143,10 @@ public final class InnerLoop {
                     System.nanoTime() - start);
         }
         double testFinal = evaluate(metric, net.testOutputs(phi), outputs, data.testY());
+        double testBest =
+                bestPhi == null
+                        ? Double.NaN
+                        : evaluate(metric, net.testOutputs(bestPhi), outputs, data.testY());
         return new Trajectory(
                 spec.id(),
                 spec.index(),
@@ -120,9 +159,26 @@ public final class InnerLoop {
                 losses,
                 Arrays.copyOf(obsSteps, obsSteps.length),
                 observed,
+                observedTest,
                 testInitial,
                 testFinal,
+                testBest,
+                features,
+                probes,
+                diagnostics,
                 System.nanoTime() - start);
+    }
+
+    /**
+     * A probe's metric (or a diagnostic one), or NaN when the call fails: neither ever fails its
+     * task.
+     */
+    private static double probe(Metric metric, float[] scores, int outputs, int[] labels) {
+        try {
+            return evaluate(metric, scores, outputs, labels);
+        } catch (org.metricopt.common.errors.MetricOptException e) {
+            return Double.NaN;
+        }
     }
 
     private static double evaluate(Metric metric, float[] scores, int outputs, int[] labels) {

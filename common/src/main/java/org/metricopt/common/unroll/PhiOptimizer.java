@@ -17,6 +17,21 @@ public interface PhiOptimizer {
     /** Called when the metric was observed at step {@code t} (value-function rules adapt here). */
     default void observe(int t, double metric, float[] phi) {}
 
+    /**
+     * Called once before the first observation with the task's {@link
+     * org.metricopt.common.valuefn.TaskFeatures} (rules conditioned on the task context use them).
+     */
+    default void begin(float[] features) {}
+
+    /**
+     * A rule guided by a value function: its current gradient in phi is reported for diagnostics
+     * (docs/DESIGN.md section 6) at every observation, after the rule has seen that observation.
+     */
+    interface ValueGuided {
+        /** The raw gradient of the rule's current value function at phi (before any scaling). */
+        float[] valueGradient(float[] phi);
+    }
+
     static PhiOptimizer create(String name, double learningRate, double momentum, int dim) {
         return switch (name) {
             case "sgd" -> new Sgd(learningRate, momentum, dim);

@@ -77,11 +77,38 @@ public final class TaskRunner {
 
     /** Finetunes with the given update rule; the rule must be fresh (it holds per-task state). */
     public Trajectory run(TaskSpec spec, String method, PhiOptimizer rule) {
+        boolean[] taken = {false};
+        try {
+            return run(
+                    spec,
+                    method,
+                    net -> {
+                        taken[0] = true;
+                        return rule;
+                    });
+        } finally {
+            // A task that failed before its network was bound never took the rule: release it.
+            if (!taken[0] && rule instanceof AutoCloseable closeable) {
+                closeQuietly(closeable);
+            }
+        }
+    }
+
+    /**
+     * Finetunes with the update rule that {@code ruleOf} builds for the task's bound network (for
+     * rules that read the network, such as the oracle control).
+     */
+    public Trajectory run(
+            TaskSpec spec,
+            String method,
+            java.util.function.Function<TaskNetwork, PhiOptimizer> ruleOf) {
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager()) {
             Metric metric = TimedMetric.wrap(Metrics.load(spec.metric()), metricTimeoutMs);
             TaskData data = data(spec);
+            PhiOptimizer rule = null;
             try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {
+                rule = ruleOf.apply(net);
                 // The task's whole executor time, not only the loop: preparing its data and
                 // binding the network are executor work too.
                 return InnerLoop.run(spec, data, net, metric, rule, method)

@@ -3,9 +3,9 @@ package org.metricopt.common.valuefn;
 import java.io.Serializable;
 
 /**
- * Per-coordinate standardisation of phi before the value function: (phi - mean) / std. Fitted once
- * on the first meta-iteration's trajectories and then fixed, so the meta-learned weights always see
- * inputs on the same scale.
+ * Per-coordinate standardisation of the value function's input x = [phi, c]: (x - mean) / std.
+ * Fitted once on the first meta-iteration's trajectories and then fixed, so the meta-learned
+ * weights always see inputs on the same scale.
  */
 public record InputScaler(float[] mean, float[] std) implements Serializable {
 
@@ -34,6 +34,22 @@ public record InputScaler(float[] mean, float[] std) implements Serializable {
             std[k] = (float) Math.max(minStd, Math.sqrt(var));
         }
         return new InputScaler(mean, std);
+    }
+
+    /**
+     * Mean and standard deviation of rows of width {@code width} whose first {@code d} coordinates
+     * (phi) get the floor {@code minStd} and the rest (the context) {@code contextMinStd}: a
+     * context feature that hardly varies in the first iteration (a family that did not occur in it)
+     * must not be blown up at meta-test.
+     */
+    public static InputScaler fit(
+            float[][] rows, int width, int d, double minStd, double contextMinStd) {
+        InputScaler s = fit(rows, width, minStd);
+        float[] std = s.std().clone();
+        for (int k = d; k < width; k++) {
+            std[k] = (float) Math.max(contextMinStd, std[k]);
+        }
+        return new InputScaler(s.mean(), std);
     }
 
     public static InputScaler identity(int d) {

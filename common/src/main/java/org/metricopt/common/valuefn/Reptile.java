@@ -15,6 +15,16 @@ public final class Reptile {
         if (adapted.isEmpty()) {
             return w.clone();
         }
+        double[] direction = direction(w, adapted);
+        float[] out = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            out[i] = (float) (w[i] + eta * direction[i]);
+        }
+        return out;
+    }
+
+    /** The Reptile direction mean_i(w~_i - w), accumulated in task order in double precision. */
+    public static double[] direction(float[] w, List<float[]> adapted) {
         double[] sum = new double[w.length];
         for (float[] a : adapted) {
             if (a.length != w.length) {
@@ -25,10 +35,9 @@ public final class Reptile {
                 sum[i] += (double) a[i] - w[i];
             }
         }
-        float[] out = new float[w.length];
         for (int i = 0; i < w.length; i++) {
-            out[i] = (float) (w[i] + eta * sum[i] / adapted.size());
+            sum[i] /= adapted.size();
         }
-        return out;
+        return sum;
     }
 }

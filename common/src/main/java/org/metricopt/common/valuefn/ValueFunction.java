@@ -13,15 +13,19 @@ import org.metricopt.common.nets.Autograd;
 import org.metricopt.common.rng.Keys;
 
 /**
- * The value function f_w(phi) ~ M (DESIGN.md section 3): an MLP d -> h -> h -> 1 with tanh hidden
- * layers (smooth, so its gradient in phi is a useful direction) over standardised phi. Weights are
- * one flat float vector, which makes the Reptile update plain vector arithmetic on the driver.
+ * The value function's network g_w(x) (docs/DESIGN.md section 3): an MLP n -> h -> h -> 1 with tanh
+ * hidden layers (smooth, so its gradient in phi is a useful direction) over a standardised input x
+ * = [phi, c], where c is the task context (empty when the value function is not conditioned on it).
+ * Depending on the configuration the value function is f = g (absolute) or f = M_0 + g (residual);
+ * the caller adds the offset. Weights are one flat float vector, which makes the Reptile update
+ * plain vector arithmetic on the driver.
  *
  * <p>An instance holds its current weights as native arrays in its own manager and is not
  * thread-safe; create one per task (executor) or per adaptation (driver) and close it.
  */
 public final class ValueFunction implements AutoCloseable {
-    private final int d;
+    private final int inputs;
+    private final int adapterDim;
     private final int h;
     private final InputScaler scaler;
     private final NDManager manager;
@@ -35,61 +39,90 @@ public final class ValueFunction implements AutoCloseable {
     private NDArray w3;
     private NDArray b3;
 
+    /** A value function of phi alone (no context): {@code inputs = adapterDim = d}. */
     public ValueFunction(NDManager parent, int d, int h, InputScaler scaler, float[] weights) {
-        if (weights.length != size(d, h)) {
+        this(parent, d, d, h, scaler, weights);
+    }
+
+    /**
+     * @param inputs n = d + |c|, the width of x = [phi, c]
+     * @param adapterDim d, the first d inputs being phi
+     */
+    public ValueFunction(
+            NDManager parent,
+            int inputs,
+            int adapterDim,
+            int h,
+            InputScaler scaler,
+            float[] weights) {
+        if (weights.length != size(inputs, h)) {
             throw new IllegalArgumentException(
                     "value-function weights have "
                             + weights.length
-                            + " numbers; d = "
-                            + d
-                            + ", hidden = "
+                            + " numbers; "
+                            + inputs
+                            + " inputs and hidden = "
                             + h
-                            + " needs "
-                            + size(d, h));
+                            + " need "
+                            + size(inputs, h));
         }
-        if (scaler.mean().length != d || scaler.std().length != d) {
+        if (scaler.mean().length != inputs || scaler.std().length != inputs) {
             throw new IllegalArgumentException(
                     "the input scaler has "
                             + scaler.mean().length
                             + " means and "
                             + scaler.std().length
-                            + " standard deviations; the value function takes d = "
-                            + d
+                            + " standard deviations; the value function takes "
+                            + inputs
                             + " inputs");
         }
-        this.d = d;
+        if (adapterDim > inputs) {
+            throw new IllegalArgumentException(
+                    "adapter dim " + adapterDim + " exceeds the " + inputs + " inputs");
+        }
+        this.inputs = inputs;
+        this.adapterDim = adapterDim;
         this.h = h;
         this.scaler = scaler;
         this.manager = parent.newSubManager();
-        this.mean = manager.create(scaler.mean(), new Shape(1, d));
-        this.std = manager.create(scaler.std(), new Shape(1, d));
+        this.mean = manager.create(scaler.mean(), new Shape(1, inputs));
+        this.std = manager.create(scaler.std(), new Shape(1, inputs));
         setWeights(weights);
     }
 
-    /** Number of weights of a value function over d inputs with hidden width h. */
-    public static int size(int d, int h) {
-        return d * h + h + h * h + h + h + 1;
+    /** Number of weights of a value function over n inputs with hidden width h. */
+    public static int size(int inputs, int h) {
+        return inputs * h + h + h * h + h + h + 1;
     }
 
     /**
-     * Glorot-uniform initial weights from the keyed generator; the output bias starts at {@code
-     * outputBias} (a typical metric value) so early predictions are on the right scale.
+     * Initial weights from the keyed generator, uniform in +-1/sqrt(fan-in) (PyTorch's default
+     * range for linear layers); biases start at zero and the output bias at {@code outputBias} (a
+     * typical value of g). Glorot's wider range, used before, learned a markedly worse gradient
+     * field from the same meta-training data (README, value-function ablations).
      */
-    public static float[] initialise(int d, int h, long seed, float outputBias) {
-        float[] w = new float[size(d, h)];
+    public static float[] initialise(int inputs, int h, long seed, float outputBias) {
+        return initialise(inputs, h, seed, outputBias, false);
+    }
+
+    /** As {@link #initialise(int, int, long, float)}, or Glorot-uniform when {@code glorot}. */
+    public static float[] initialise(
+            int inputs, int h, long seed, float outputBias, boolean glorot) {
+        float[] w = new float[size(inputs, h)];
         SplittableRandom rng = Keys.rng(seed, "value-function-init");
         int pos = 0;
-        pos = glorot(w, pos, d, h, rng);
+        pos = uniform(w, pos, inputs, h, rng, glorot);
         pos += h;
-        pos = glorot(w, pos, h, h, rng);
+        pos = uniform(w, pos, h, h, rng, glorot);
         pos += h;
-        pos = glorot(w, pos, h, 1, rng);
+        pos = uniform(w, pos, h, 1, rng, glorot);
         w[pos] = outputBias;
         return w;
     }
 
-    private static int glorot(float[] w, int pos, int in, int out, SplittableRandom rng) {
-        double limit = Math.sqrt(6.0 / (in + out));
+    private static int uniform(
+            float[] w, int pos, int in, int out, SplittableRandom rng, boolean glorot) {
+        double limit = glorot ? Math.sqrt(6.0 / (in + out)) : 1.0 / Math.sqrt(in);
         for (int i = 0; i < in * out; i++) {
             w[pos + i] = (float) ((rng.nextDouble() * 2 - 1) * limit);
         }
@@ -104,12 +137,16 @@ public final class ValueFunction implements AutoCloseable {
         return scaler;
     }
 
+    public int inputs() {
+        return inputs;
+    }
+
     private void setWeights(float[] w) {
         closeWeights();
         this.weights = w.clone();
         int pos = 0;
-        w1 = slice(w, pos, new Shape(d, h));
-        pos += d * h;
+        w1 = slice(w, pos, new Shape(inputs, h));
+        pos += inputs * h;
         b1 = slice(w, pos, new Shape(h));
         pos += h;
         w2 = slice(w, pos, new Shape(h, h));
@@ -139,37 +176,42 @@ public final class ValueFunction implements AutoCloseable {
         return new NDArray[] {w1, b1, w2, b2, w3, b3};
     }
 
-    private NDArray forward(NDArray phis, NDArray[] p) {
-        NDArray x = phis.sub(mean).div(std);
-        NDArray a1 = Activation.tanh(x.matMul(p[0]).add(p[1]));
+    private NDArray forward(NDArray x, NDArray[] p) {
+        NDArray z = x.sub(mean).div(std);
+        NDArray a1 = Activation.tanh(z.matMul(p[0]).add(p[1]));
         NDArray a2 = Activation.tanh(a1.matMul(p[2]).add(p[3]));
         return a2.matMul(p[4]).add(p[5]).reshape(-1);
     }
 
-    /** f(phi) for the rows of {@code phis} ([n, d]) as a graph node, for back-propagation. */
-    public NDArray predictGraph(NDArray phis) {
-        return forward(phis.reshape(-1, d), params());
+    /** g(x) for the rows of {@code xs} ([m, n]) as a graph node, for back-propagation. */
+    public NDArray predictGraph(NDArray xs) {
+        return forward(xs.reshape(-1, inputs), params());
     }
 
-    /** f(phi) for n vectors phi concatenated in {@code phis}. */
-    public float[] predict(float[] phis) {
+    /** g(x) for m inputs x concatenated in {@code xs}. */
+    public float[] predict(float[] xs) {
         try (NDManager step = manager.newSubManager()) {
-            NDArray x = step.create(phis, new Shape(phis.length / d, d));
+            NDArray x = step.create(xs, new Shape(xs.length / inputs, inputs));
             return forward(x, params()).toFloatArray();
         }
     }
 
-    /** f(phi) and its gradient with respect to phi, written into {@code gradOut}. */
-    public double valueAndGradient(float[] phi, float[] gradOut) {
+    /** g([phi_t, c]) for the phi_t concatenated in {@code phis} and one context c. */
+    public float[] predict(float[] phis, float[] context) {
+        return predict(Inputs.rows(phis, adapterDim, context));
+    }
+
+    /** g(x) and its gradient with respect to the first {@code adapterDim} inputs (phi). */
+    public double valueAndGradient(float[] x, float[] gradOut) {
         try (NDManager step = manager.newSubManager()) {
             Autograd.setRecording(true);
             try {
-                NDArray x = step.create(phi, new Shape(1, d));
-                x.setRequiresGradient(true);
-                NDArray f = forward(x, params()).sum();
+                NDArray in = step.create(x, new Shape(1, inputs));
+                in.setRequiresGradient(true);
+                NDArray f = forward(in, params()).sum();
                 double value = f.getFloat();
                 Autograd.backward(f, false, false);
-                System.arraycopy(x.getGradient().toFloatArray(), 0, gradOut, 0, d);
+                System.arraycopy(in.getGradient().toFloatArray(), 0, gradOut, 0, adapterDim);
                 return value;
             } finally {
                 Autograd.setRecording(false);
@@ -181,37 +223,68 @@ public final class ValueFunction implements AutoCloseable {
     public record Adaptation(double lossBefore, double lossAfter) {}
 
     /**
-     * Adapts the weights in place to one task: {@code steps} SGD steps on L_v (DESIGN.md section 3)
-     * over the trajectory points {@code phis} (n x d) with GP targets {@code mean} and
-     * uncertainties {@code std}. Pairs of the ranking term come from {@code rng}.
+     * What L_v of one task is computed on (docs/DESIGN.md section 3.1).
+     *
+     * @param inputs m path points x_t = [phi_t, c], concatenated
+     * @param targets the target of g at each path point (the GP mean, minus M_0 when residual)
+     * @param weights the weight w_t of each path point's squared error
+     * @param observations indices of the path points where the metric was observed (the pairs of
+     *     the ranking term are drawn among them)
+     * @param pairPlus q probe points [phi_t + delta, c], concatenated
+     * @param pairMinus the q antithetic points [phi_t - delta, c]
+     * @param pairDiffs the observed M(phi_t + delta) - M(phi_t - delta) of each pair
+     */
+    public record Data(
+            float[] inputs,
+            double[] targets,
+            double[] weights,
+            int[] observations,
+            float[] pairPlus,
+            float[] pairMinus,
+            double[] pairDiffs) {
+        public int points() {
+            return targets.length;
+        }
+
+        public int pairs() {
+            return pairDiffs.length;
+        }
+    }
+
+    /**
+     * Adapts the weights in place to one task: {@code steps} clipped SGD steps with learning rate
+     * {@code alpha} on L_v = mean_t w_t (g(x_t) - y_t)^2 + pair-weight mean_q ((g(x_q+) - g(x_q-))
+     * - dM_q)^2 + rank-weight * (ranking term). Pairs of the ranking term come from {@code rng}.
      */
     public Adaptation adapt(
-            float[] phis,
-            double[] target,
-            double[] targetStd,
-            ValueFunctionConfig cfg,
-            SplittableRandom rng) {
-        int n = target.length;
-        if (phis.length != n * d) {
+            Data data, int steps, double alpha, ValueFunctionConfig cfg, SplittableRandom rng) {
+        int n = data.points();
+        if (data.inputs().length != n * inputs) {
             throw new IllegalArgumentException(
-                    "adapt got " + phis.length / d + " phi vectors but " + n + " targets");
+                    "adapt got " + data.inputs().length / inputs + " inputs but " + n + " targets");
         }
-        float[] weightsT = new float[n];
         float[] y = new float[n];
+        float[] w = new float[n];
         for (int t = 0; t < n; t++) {
-            y[t] = (float) target[t];
-            weightsT[t] =
-                    (float) (1.0 / (targetStd[t] * targetStd[t] + cfg.sigma0() * cfg.sigma0()));
+            y[t] = (float) data.targets()[t];
+            w[t] = (float) data.weights()[t];
+        }
+        int q = data.pairs();
+        float[] dm = new float[q];
+        for (int i = 0; i < q; i++) {
+            dm[i] = (float) data.pairDiffs()[i];
+        }
+        boolean withPairs = q > 0 && cfg.pairWeight() > 0;
+        double[] observedTargets = new double[data.observations().length];
+        for (int i = 0; i < observedTargets.length; i++) {
+            observedTargets[i] = data.targets()[data.observations()[i]];
         }
         double before = Double.NaN;
         double after = Double.NaN;
-        for (int s = 0; s <= cfg.adaptSteps(); s++) {
-            int[][] pairs = samplePairs(target, cfg.rankPairs(), rng);
-            boolean update = s < cfg.adaptSteps();
+        for (int s = 0; s <= steps; s++) {
+            boolean update = s < steps;
             try (NDManager step = manager.newSubManager()) {
-                NDArray x = step.create(phis, new Shape(n, d));
-                NDArray yt = step.create(y);
-                NDArray wt = step.create(weightsT);
+                NDArray x = step.create(data.inputs(), new Shape(n, inputs));
                 NDArray[] p = params();
                 if (update) {
                     for (NDArray a : p) {
@@ -222,22 +295,28 @@ public final class ValueFunction implements AutoCloseable {
                 double lossValue;
                 try {
                     NDArray f = forward(x, p);
-                    NDArray loss = f.sub(yt).square().mul(wt).mean();
-                    if (pairs[0].length > 0 && cfg.rankWeight() > 0) {
-                        NDArray fs = f.get(step, new NDIndex("{}", step.create(pairs[0])));
-                        NDArray ft = f.get(step, new NDIndex("{}", step.create(pairs[1])));
-                        NDArray sign = step.create(signs(target, pairs));
-                        NDArray rank =
-                                Activation.softPlus(
-                                                fs.sub(ft)
-                                                        .mul(sign)
-                                                        .neg()
-                                                        .div(
-                                                                Autograd.constant(
-                                                                        step,
-                                                                        cfg.rankTemperature())))
-                                        .mean();
-                        loss = loss.add(rank.mul(Autograd.constant(step, cfg.rankWeight())));
+                    NDArray loss = f.sub(step.create(y)).square().mul(step.create(w)).mean();
+                    if (withPairs) {
+                        NDArray plus =
+                                forward(step.create(data.pairPlus(), new Shape(q, inputs)), p);
+                        NDArray minus =
+                                forward(step.create(data.pairMinus(), new Shape(q, inputs)), p);
+                        NDArray pairTerm = plus.sub(minus).sub(step.create(dm)).square().mean();
+                        loss = loss.add(pairTerm.mul(Autograd.constant(step, cfg.pairWeight())));
+                    }
+                    if (cfg.rankWeight() > 0) {
+                        int[][] pairs = samplePairs(observedTargets, cfg.rankPairs(), rng);
+                        if (pairs[0].length > 0) {
+                            loss =
+                                    loss.add(
+                                            rankTerm(
+                                                    step,
+                                                    f,
+                                                    data.observations(),
+                                                    observedTargets,
+                                                    pairs,
+                                                    cfg));
+                        }
                     }
                     lossValue = loss.getFloat();
                     if (update) {
@@ -251,14 +330,41 @@ public final class ValueFunction implements AutoCloseable {
                 }
                 after = lossValue;
                 if (update) {
-                    applySgd(p, cfg);
+                    applySgd(p, alpha, cfg.adaptClip());
                 }
             }
         }
         return new Adaptation(before, after);
     }
 
-    private void applySgd(NDArray[] p, ValueFunctionConfig cfg) {
+    /** softplus(-sign(y_s - y_t) (g_s - g_t) / tau), averaged, times the rank weight. */
+    private static NDArray rankTerm(
+            NDManager step,
+            NDArray f,
+            int[] observations,
+            double[] observedTargets,
+            int[][] pairs,
+            ValueFunctionConfig cfg) {
+        int[] s = new int[pairs[0].length];
+        int[] t = new int[pairs[0].length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = observations[pairs[0][i]];
+            t[i] = observations[pairs[1][i]];
+        }
+        NDArray fs = f.get(step, new NDIndex("{}", step.create(s)));
+        NDArray ft = f.get(step, new NDIndex("{}", step.create(t)));
+        NDArray sign = step.create(signs(observedTargets, pairs));
+        NDArray rank =
+                Activation.softPlus(
+                                fs.sub(ft)
+                                        .mul(sign)
+                                        .neg()
+                                        .div(Autograd.constant(step, cfg.rankTemperature())))
+                        .mean();
+        return rank.mul(Autograd.constant(step, cfg.rankWeight()));
+    }
+
+    private void applySgd(NDArray[] p, double alpha, double clip) {
         List<float[]> grads = new ArrayList<>();
         double norm2 = 0;
         for (NDArray a : p) {
@@ -269,8 +375,7 @@ public final class ValueFunction implements AutoCloseable {
             grads.add(g);
         }
         double norm = Math.sqrt(norm2);
-        double scale =
-                cfg.adaptLearningRate() * (norm > cfg.adaptClip() ? cfg.adaptClip() / norm : 1.0);
+        double scale = alpha * (norm > clip ? clip / norm : 1.0);
         if (!Double.isFinite(norm)) {
             return;
         }

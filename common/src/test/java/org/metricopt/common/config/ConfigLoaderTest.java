@@ -55,7 +55,7 @@ class ConfigLoaderTest {
         assertThat(c.inner().observeFraction()).isEqualTo(0.05);
         assertThat(c.inner().batchSize()).isEqualTo(64);
         assertThat(c.inner().optimizer()).isEqualTo(InnerLoopConfig.ADAM);
-        assertThat(c.inner().learningRate()).isEqualTo(0.02);
+        assertThat(c.inner().learningRate()).isEqualTo(0.04);
         assertThat(c.data().root()).isEqualTo("/usr/share/datasets/fashion-mnist");
         assertThat(c.data().pretrainCount()).isEqualTo(30000);
         assertThat(c.data().metaTestPoolFraction()).isEqualTo(0.3);
@@ -124,7 +124,7 @@ class ConfigLoaderTest {
 
         assertThat(c.spark().master()).isEqualTo("local[2]");
         assertThat(c.inner().optimizer()).isEqualTo(InnerLoopConfig.SGD);
-        assertThat(c.inner().learningRate()).isEqualTo(0.1);
+        assertThat(c.inner().learningRate()).isEqualTo(0.3);
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.metricopt.common.testing.Fixtures;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
+import org.metricopt.common.valuefn.TaskValueFunction;
 import org.metricopt.common.valuefn.ValueFunction;
 
 /**
@@ -95,7 +96,11 @@ class PopulationUnrollTest {
             weights.add(perturbed(w, k));
         }
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights)) {
+                TaskValueFunction f =
+                        TaskValueFunction.of(
+                                m,
+                                new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights),
+                                d)) {
             List<LearnedOptimizer> opts = new ArrayList<>();
             for (float[] wk : weights) {
                 opts.add(new LearnedOptimizer(wk, H, STEP, d));
@@ -152,7 +157,11 @@ class PopulationUnrollTest {
         java.util.Arrays.fill(poisoned, Float.NaN);
         float[] vfWeights = ValueFunction.initialise(d, 8, 9L, 0.3f);
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights)) {
+                TaskValueFunction f =
+                        TaskValueFunction.of(
+                                m,
+                                new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights),
+                                d)) {
             List<PopulationUnroll.Member> mixed =
                     runner.withNetwork(
                             spec,

@@ -16,6 +16,7 @@ import org.metricopt.common.testing.Fixtures;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
+import org.metricopt.common.valuefn.TaskValueFunction;
 import org.metricopt.common.valuefn.ValueFunction;
 
 /**
@@ -38,7 +39,11 @@ class ReparamUnrollTest {
         w[w.length - 2] = 0.1f;
         float[] vfWeights = ValueFunction.initialise(d, 8, 9L, 0.3f);
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights)) {
+                TaskValueFunction f =
+                        TaskValueFunction.of(
+                                m,
+                                new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights),
+                                d)) {
             Trajectory t =
                     runner.run(
                             spec,
@@ -91,7 +96,11 @@ class ReparamUnrollTest {
         float[] vfWeights = ValueFunction.initialise(d, 8, 9L, 0.3f);
         ReparamUnroll.Options full = new ReparamUnroll.Options(H, STEP, 50, 0.5, 1e-8, 0, false);
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights)) {
+                TaskValueFunction f =
+                        TaskValueFunction.of(
+                                m,
+                                new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights),
+                                d)) {
             java.util.function.Function<ReparamUnroll.Options, ReparamUnroll.Result> unroll =
                     o ->
                             runner.withNetwork(
@@ -135,7 +144,11 @@ class ReparamUnrollTest {
         float[] w = LearnedOptimizer.initialise(H, 5L);
         float[] vfWeights = ValueFunction.initialise(d, 8, 9L, 0.3f);
         try (NDManager m = NDManager.newBaseManager();
-                ValueFunction f = new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights)) {
+                TaskValueFunction f =
+                        TaskValueFunction.of(
+                                m,
+                                new ValueFunction(m, d, 8, InputScaler.identity(d), vfWeights),
+                                d)) {
             java.util.function.Supplier<ReparamUnroll.Result> unroll =
                     () ->
                             runner.withNetwork(

@@ -83,6 +83,8 @@ class TaskDataTest {
                 "adam",
                 0.02,
                 0.9,
+                0.0,
+                0,
                 0.0);
     }
 
@@ -137,7 +139,9 @@ class TaskDataTest {
                 a.optimizer(),
                 a.learningRate(),
                 a.momentum(),
-                a.phiInitStd());
+                a.phiInitStd(),
+                a.probePairs(),
+                a.probeRadius());
     }
 
     private static TaskSpec firstOfFamily(String stream, String family) {

@@ -87,7 +87,9 @@ class TaskSamplerTest {
                         a.optimizer(),
                         a.learningRate(),
                         a.momentum(),
-                        a.phiInitStd());
+                        a.phiInitStd(),
+                        a.probePairs(),
+                        a.probeRadius());
 
         assertThatThrownBy(() -> assertSameSpec(b, a)).isInstanceOf(AssertionError.class);
     }
@@ -331,7 +333,7 @@ class TaskSamplerTest {
         assertThat(s.steps()).isEqualTo(50);
         assertThat(s.observationSteps()).containsExactly(0, 17, 33, 50);
         assertThat(s.optimizer()).isEqualTo("sgd");
-        assertThat(s.learningRate()).isEqualTo(0.1);
+        assertThat(s.learningRate()).isEqualTo(0.3);
         assertThat(s.momentum()).isEqualTo(0.9);
         assertThat(s.batchSize()).isEqualTo(16);
         assertThat(s.trainSize()).isEqualTo(300);

@@ -3,6 +3,7 @@ package org.metricopt.common.valuefn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.metricopt.common.config.MetricOptConfig;
@@ -38,7 +39,8 @@ class MetricOptRuleTest {
         assertThat(baseline.ok()).as(baseline.failure()).isTrue();
     }
 
-    private static ValueFunctionConfig vf(double lambda) {
+    /** The run's value-function settings, with or without the task context. */
+    private static ValueFunctionConfig vf(boolean context) {
         ValueFunctionConfig c = config.valueFunction();
         return new ValueFunctionConfig(
                 c.hidden(),
@@ -50,20 +52,45 @@ class MetricOptRuleTest {
                 c.adaptLearningRate(),
                 c.adaptClip(),
                 c.reptileStep(),
-                lambda,
-                c.minStd());
+                c.lambda(),
+                c.minStd(),
+                context ? c.target() : ValueFunctionConfig.ABSOLUTE,
+                context,
+                c.contextMinStd(),
+                c.pairWeight(),
+                c.normaliseWeights(),
+                c.metaOptimizer(),
+                c.metaLearningRate(),
+                c.onlineAdaptSteps(),
+                c.onlineAdaptLearningRate(),
+                c.combination(),
+                c.init(),
+                c.gpNoiseRatios());
     }
 
-    private static float[] metaWeights(int dim) {
-        return ValueFunction.initialise(dim, config.valueFunction().hidden(), 17L, 0.3f);
+    private static ValueLearner learner() {
+        return ValueLearner.of(config);
+    }
+
+    private static float[] metaWeights(int inputs) {
+        return ValueFunction.initialise(inputs, config.valueFunction().hidden(), 17L, 0.3f);
+    }
+
+    private static InputScaler scaler() {
+        return learner().fitScaler(List.of(baseline));
     }
 
     private static MetricOptRule rule(double lambda) {
         PhiOptimizer base = PhiOptimizer.create("sgd", spec.learningRate(), spec.momentum(), d);
-        InputScaler scaler =
-                InputScaler.fit(
-                        new float[][] {baseline.phis()}, d, config.valueFunction().minStd());
-        return new MetricOptRule(base, metaWeights(d), scaler, d, vf(lambda), spec.seed());
+        return new MetricOptRule(
+                base,
+                learner(),
+                metaWeights(learner().inputs()),
+                scaler(),
+                d,
+                spec.family(),
+                lambda,
+                spec.seed());
     }
 
     @Test
@@ -90,14 +117,16 @@ class MetricOptRuleTest {
     void observingTwoMetricsAdaptsTheValueFunction() {
         int dim = 4;
         float[] meta = metaWeights(dim);
-        ValueFunctionConfig cfg = vf(1.0);
+        ValueLearner phiOnly = new ValueLearner(vf(false), dim, List.of("f"), 1L);
         try (MetricOptRule r =
                 new MetricOptRule(
                         new PhiOptimizer.Sgd(0.1, 0.0, dim),
+                        phiOnly,
                         meta,
                         InputScaler.identity(dim),
                         dim,
-                        cfg,
+                        "f",
+                        1.0,
                         5L)) {
             float[] phi = new float[dim];
             float[] grad = {1f, -0.5f, 0.25f, 2f};
@@ -122,30 +151,76 @@ class MetricOptRuleTest {
     @Test
     void aRuleThatCannotBeBuiltLeavesNoNativeManagerBehind() {
         int before = Fixtures.liveManagers();
-        float[] wrong = new float[ValueFunction.size(d, config.valueFunction().hidden()) + 1];
+        int inputs = learner().inputs();
+        float[] wrong = new float[ValueFunction.size(inputs, config.valueFunction().hidden()) + 1];
         assertThatThrownBy(
                         () ->
                                 new MetricOptRule(
                                         new PhiOptimizer.Sgd(0.1, 0.0, d),
+                                        learner(),
                                         wrong,
-                                        InputScaler.identity(d),
+                                        InputScaler.identity(inputs),
                                         d,
-                                        vf(1.0),
+                                        spec.family(),
+                                        1.0,
                                         1L))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("needs");
+                .hasMessageContaining("need");
         assertThatThrownBy(
                         () ->
                                 new MetricOptRule(
                                         new PhiOptimizer.Sgd(0.1, 0.0, d),
-                                        metaWeights(d),
-                                        InputScaler.identity(d - 1),
+                                        learner(),
+                                        metaWeights(inputs),
+                                        InputScaler.identity(inputs - 1),
                                         d,
-                                        vf(1.0),
+                                        spec.family(),
+                                        1.0,
                                         1L))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scaler");
         assertThat(Fixtures.liveManagers()).isEqualTo(before);
+    }
+
+    @Test
+    void theUnrollRecordsTheValueGradientAgainstTheValidationLossGradient() {
+        Trajectory t = runner.run(spec, "metricopt-sgd", rule(1.0));
+        assertThat(t.ok()).as(t.failure()).isTrue();
+        assertThat(t.valueDiagnostics()).hasSize(2 * t.observedSteps().length);
+        for (int k = 0; k < t.observedSteps().length; k++) {
+            assertThat(t.valueDiagnostics()[2 * k]).isBetween(-1.0, 1.0);
+            assertThat(t.valueDiagnostics()[2 * k + 1]).isPositive();
+        }
+        assertThat(baseline.valueDiagnostics()).as("CE unrolls have none").isEmpty();
+    }
+
+    @Test
+    void theForwardSpearmanReplayAdaptsExactlyAsTheUnrollDid() {
+        MetricOptRule r = rule(1.0);
+        Trajectory t = runner.run(spec, "metricopt-sgd", r);
+        assertThat(t.ok()).as(t.failure()).isTrue();
+        ForwardSpearman.Replay replay =
+                ForwardSpearman.of(
+                        learner(), metaWeights(learner().inputs()), scaler(), t, spec.seed());
+        assertThat(replay.adaptedWeights()).containsExactly(r.adaptedWeights());
+        assertThat(replay.adaptedWeights()).isNotEqualTo(metaWeights(learner().inputs()));
+        assertThat(replay.spearman()).hasSize(t.observedSteps().length - 3);
+        for (double rho : replay.spearman()) {
+            assertThat(Double.isNaN(rho) || (rho >= -1 && rho <= 1)).isTrue();
+        }
+    }
+
+    @Test
+    void theRandomDirectionControlIsPlainSgdAtLambdaZeroAndDiffersAbove() {
+        PhiOptimizer base = PhiOptimizer.create("sgd", spec.learningRate(), spec.momentum(), d);
+        Trajectory zero =
+                runner.run(spec, "metricopt-random-sgd", new RandomDirectionRule(base, 0.0, 3L));
+        assertThat(zero.phis()).containsExactly(baseline.phis());
+        PhiOptimizer base2 = PhiOptimizer.create("sgd", spec.learningRate(), spec.momentum(), d);
+        Trajectory one =
+                runner.run(spec, "metricopt-random-sgd", new RandomDirectionRule(base2, 1.0, 3L));
+        assertThat(one.ok()).isTrue();
+        assertThat(one.phi(1)).isNotEqualTo(baseline.phi(1));
     }
 
     @Test

@@ -35,13 +35,51 @@ class ValueFunctionTest {
         manager.close();
     }
 
-    /**
-     * hidden, sigma0, rank-weight, rank-temperature, rank-pairs, steps, alpha, clip, eta, lambda.
-     */
+    /** An absolute value function of phi alone with the given loss weights. */
+    static ValueFunctionConfig config(
+            double sigma0, double rankWeight, double pairWeight, int steps, double alpha) {
+        return new ValueFunctionConfig(
+                H,
+                sigma0,
+                rankWeight,
+                0.02,
+                64,
+                steps,
+                alpha,
+                10.0,
+                0.5,
+                1.0,
+                0.01,
+                ValueFunctionConfig.ABSOLUTE,
+                false,
+                0.05,
+                pairWeight,
+                false,
+                ValueFunctionConfig.SGD,
+                0.001,
+                steps,
+                alpha,
+                ValueFunctionConfig.ADD,
+                ValueFunctionConfig.FAN_IN,
+                new double[] {1e-6, 1e-3, 1e-2});
+    }
+
     private static ValueFunctionConfig config(
             double sigma0, double rankWeight, int steps, double alpha) {
-        return new ValueFunctionConfig(
-                H, sigma0, rankWeight, 0.02, 64, steps, alpha, 10.0, 0.5, 1.0, 0.01);
+        return config(sigma0, rankWeight, 0.0, steps, alpha);
+    }
+
+    /** L_v data on the path, every point an observation, weights 1 / (std^2 + sigma0^2). */
+    private static ValueFunction.Data data(
+            float[] phis, double[] target, double[] std, double sigma0) {
+        double[] w = new double[target.length];
+        int[] obs = new int[target.length];
+        for (int t = 0; t < w.length; t++) {
+            w[t] = 1.0 / (std[t] * std[t] + sigma0 * sigma0);
+            obs[t] = t;
+        }
+        return new ValueFunction.Data(
+                phis, target, w, obs, new float[0], new float[0], new double[0]);
     }
 
     private static float[] path() {
@@ -126,7 +164,12 @@ class ValueFunctionTest {
             double rhoBefore = spearman(before, target());
             assertThat(rhoBefore).as("the initial f does not rank the path yet").isLessThan(0.5);
             ValueFunction.Adaptation a =
-                    f.adapt(path(), target(), constantStd(0.01), cfg, new SplittableRandom(5));
+                    f.adapt(
+                            data(path(), target(), constantStd(0.01), cfg.sigma0()),
+                            cfg.adaptSteps(),
+                            cfg.adaptLearningRate(),
+                            cfg,
+                            new SplittableRandom(5));
             float[] after = f.predict(path());
             double rhoAfter = spearman(after, target());
             assertThat(a.lossAfter()).isLessThan(a.lossBefore());
@@ -144,7 +187,12 @@ class ValueFunctionTest {
             double rhoBefore = spearman(f.predict(path()), target());
             assertThat(rhoBefore).isLessThan(0.5);
             ValueFunction.Adaptation a =
-                    f.adapt(path(), target(), constantStd(0.01), cfg, new SplittableRandom(5));
+                    f.adapt(
+                            data(path(), target(), constantStd(0.01), cfg.sigma0()),
+                            cfg.adaptSteps(),
+                            cfg.adaptLearningRate(),
+                            cfg,
+                            new SplittableRandom(5));
             float[] after = f.predict(path());
             assertThat(a.lossAfter()).isLessThan(a.lossBefore());
             // Targets fall along the path, so the adapted predictions must fall too.
@@ -156,6 +204,50 @@ class ValueFunctionTest {
     }
 
     @Test
+    void antitheticPairsAloneTeachTheDirectionOfTheMetric() {
+        // The metric falls along u = (1, 0, 0, 0) and ignores the other coordinates. Only probe
+        // pairs around a few points carry it: the path targets are all zero-weight.
+        float[] u = {1f, 0f, 0f, 0f};
+        SplittableRandom rng = new SplittableRandom(21);
+        int q = 200;
+        float[] plus = new float[q * D];
+        float[] minus = new float[q * D];
+        double[] diffs = new double[q];
+        for (int i = 0; i < q; i++) {
+            double along = 0;
+            for (int k = 0; k < D; k++) {
+                float base = (float) (rng.nextDouble() - 0.5);
+                float delta = (float) (0.2 * (rng.nextDouble() - 0.5));
+                plus[i * D + k] = base + delta;
+                minus[i * D + k] = base - delta;
+                along += 2 * delta * u[k];
+            }
+            diffs[i] = -0.1 * along;
+        }
+        double[] zeroWeights = new double[N];
+        ValueFunction.Data data =
+                new ValueFunction.Data(
+                        path(), target(), zeroWeights, new int[0], plus, minus, diffs);
+        ValueFunctionConfig cfg = config(0.05, 0.0, 100.0, 300, 0.02);
+        try (ValueFunction f =
+                new ValueFunction(
+                        manager,
+                        D,
+                        H,
+                        InputScaler.identity(D),
+                        ValueFunction.initialise(D, H, 4L, 0.3f))) {
+            ValueFunction.Adaptation a =
+                    f.adapt(data, cfg.adaptSteps(), cfg.adaptLearningRate(), cfg, rng);
+            assertThat(a.lossAfter()).isLessThan(a.lossBefore() / 10);
+            float[] grad = new float[D];
+            f.valueAndGradient(new float[D], grad);
+            // The gradient points against u: moving along u lowers the metric.
+            float[] minusU = {-1f, 0f, 0f, 0f};
+            assertThat(org.metricopt.common.stats.Stats.cosine(grad, minusU)).isGreaterThan(0.85);
+        }
+    }
+
+    @Test
     void initialiseIsDeterministicAndKeyedBySeed() {
         float[] a = ValueFunction.initialise(D, H, 42L, 0.3f);
         float[] b = ValueFunction.initialise(D, H, 42L, 0.3f);
@@ -163,8 +255,8 @@ class ValueFunctionTest {
         assertThat(a).hasSize(ValueFunction.size(D, H)).containsExactly(b);
         assertThat(a).isNotEqualTo(c);
         assertThat(a[a.length - 1]).as("output bias").isEqualTo(0.3f);
-        // Glorot-uniform: the first layer lies within sqrt(6 / (d + h)).
-        float limit = (float) Math.sqrt(6.0 / (D + H));
+        // Uniform in +-1/sqrt(fan-in): the first layer lies within 1/sqrt(d).
+        float limit = (float) (1.0 / Math.sqrt(D));
         for (int i = 0; i < D * H; i++) {
             assertThat(Math.abs(a[i])).isLessThanOrEqualTo(limit);
         }
@@ -182,7 +274,7 @@ class ValueFunctionTest {
         assertThatThrownBy(() -> new ValueFunction(manager, D, H, InputScaler.identity(D), w))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(String.valueOf(w.length))
-                .hasMessageContaining("needs " + ValueFunction.size(D, H));
+                .hasMessageContaining("need " + ValueFunction.size(D, H));
     }
 
     @Test
@@ -200,13 +292,17 @@ class ValueFunctionTest {
             assertThatThrownBy(
                             () ->
                                     f.adapt(
-                                            path(),
-                                            new double[N - 1],
-                                            new double[N - 1],
+                                            data(
+                                                    path(),
+                                                    new double[N - 1],
+                                                    new double[N - 1],
+                                                    0.05),
+                                            1,
+                                            0.002,
                                             config(0.05, 1.0, 1, 0.002),
                                             new SplittableRandom(1)))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining(N + " phi vectors");
+                    .hasMessageContaining(N + " inputs");
         }
     }
 

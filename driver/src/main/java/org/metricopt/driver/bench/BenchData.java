@@ -88,6 +88,8 @@ final class BenchData {
                 "sgd",
                 learningRate,
                 0.0,
+                0.0,
+                0,
                 0.0);
     }
 

@@ -47,8 +47,16 @@ public final class MetricOptMain implements Callable<Integer> {
                     + " configuration): the old directory is moved aside to"
                     + " <dir>.replaced-<time>, never deleted.";
 
+    /**
+     * Exits explicitly only on failure: under YARN and Kubernetes cluster mode the application
+     * master reads {@code System.exit(0)} from the user's main as a failure, so a success returns
+     * normally and the JVM ends when its last non-daemon thread does.
+     */
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Runs the command line and returns the exit code (for tests and embedding). */
@@ -234,6 +242,27 @@ public final class MetricOptMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * {@code meta-train --resume} on a directory without a complete checkpoint (a mistyped path,
+     * say) is an error naming the directory, found before Spark starts; {@code run} keeps resuming
+     * only when there is something to resume.
+     */
+    static void requireCheckpoint(CommonOptions options) {
+        MetricOptConfig config = options.load();
+        String uri = options.runDir("meta-train");
+        if (org.metricopt.driver.meta.Checkpoints.latest(
+                        SparkSessions.hadoopConfWithoutSpark(config), uri)
+                .isEmpty()) {
+            throw new MetricOptException(
+                    ErrorClass.INVALID_ARGUMENT,
+                    "meta-train --resume: run directory "
+                            + org.metricopt.common.config.Redaction.maskUriPasswords(uri)
+                            + " has no complete checkpoint to resume; check the path, start it"
+                            + " without --resume, or use 'run', which resumes only when there is a"
+                            + " checkpoint");
+        }
+    }
+
     @Command(
             name = "finetune",
             description =
@@ -271,6 +300,9 @@ public final class MetricOptMain implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            if (resume) {
+                requireCheckpoint(options);
+            }
             return withSpark(
                     options,
                     "meta-train",

@@ -6,6 +6,8 @@ package org.metricopt.driver.eval;
  *
  * @param method method id: ce-sgd, ce-adam, ap-surrogate, metricopt-sgd, metricopt-adam, ...
  * @param learningRate the learning rate chosen for this method and family on validation tasks
+ * @param lambda lambda_v chosen for this value-guided method and family on validation tasks; NaN
+ *     for the other methods
  * @param testMetricInitial the task metric on the test split at phi_0
  * @param testMetricFinal the task metric on the test split after T steps (what is reported)
  * @param observedSteps steps t_k of the validation observations
@@ -19,6 +21,7 @@ public record EvalRecord(
         String status,
         String failure,
         double learningRate,
+        double lambda,
         double testMetricInitial,
         double testMetricFinal,
         int[] observedSteps,

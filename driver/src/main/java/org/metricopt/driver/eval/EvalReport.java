@@ -30,7 +30,8 @@ import org.metricopt.common.stats.Stats;
 
 /**
  * The meta-test report: {@code eval/summary.json}, {@code eval/report.md} and the PNG plots of the
- * run directory (DESIGN.md section 6), computed from the per task × method {@link EvalRecord}s.
+ * run directory (docs/DESIGN.md section 6), computed from the per task × method {@link
+ * EvalRecord}s.
  *
  * <p>Per task family and method it reports the mean test metric with a Student-t 95% confidence
  * interval, and, against each cross-entropy baseline present in the family, the paired win rate
@@ -42,8 +43,21 @@ import org.metricopt.common.stats.Stats;
  * Spearman correlation) are {@code NaN} in the {@link Summary} and {@code null} in the JSON.
  */
 public final class EvalReport {
-    /** Baselines every method is compared with, in column order. */
-    public static final List<String> BASELINES = List.of("ce-sgd", "ce-adam");
+    /**
+     * Baselines every method is compared with when they ran, in order: the loss-only baselines,
+     * their best-observed-checkpoint variants, and MetricOpt's random-direction controls and
+     * validation-gradient oracles.
+     */
+    public static final List<String> BASELINES =
+            List.of(
+                    "ce-sgd",
+                    "ce-adam",
+                    "ce-sgd-best-observed",
+                    "ce-adam-best-observed",
+                    "metricopt-random-sgd",
+                    "metricopt-random-adam",
+                    "metricopt-oracle-sgd",
+                    "metricopt-oracle-adam");
 
     /**
      * Methods in report order (the configuration's list of known methods); any other method
@@ -63,13 +77,47 @@ public final class EvalReport {
      *
      * @param families per family, sorted by family name
      * @param spearman Spearman rank correlation of the value function with the true metric
+     * @param diagnostics per family, what tells why MetricOpt helps or not (may be empty)
      * @param command the command line that produced the numbers
      */
-    public record Summary(Map<String, FamilySummary> families, double spearman, String command) {
+    public record Summary(
+            Map<String, FamilySummary> families,
+            double spearman,
+            Map<String, Diagnostics> diagnostics,
+            String command) {
         public Summary {
             families = frozen(families);
+            diagnostics = frozen(diagnostics);
         }
     }
+
+    /**
+     * The value function on one family's held-out tasks (docs/DESIGN.md section 6); NaN where
+     * unknown.
+     *
+     * @param priorSpearman Spearman between the meta-learned f (before adaptation) and the observed
+     *     metric along held-out CE trajectories
+     * @param stepIndexSpearman the same for the trivial predictor -step ("later is better") on the
+     *     same trajectories
+     * @param forwardSpearman after observation k of a MetricOpt unroll, f adapted on observations
+     *     0..k ranks the later observations k+1..K; mean over k and tasks
+     * @param forwardStepIndex the same for the step index ("later is better")
+     * @param forwardCeiling the same for the metric measured on the test split at those steps: an
+     *     independent measurement of the true metric, so roughly how well any predictor can rank
+     *     the noisy validation observations
+     * @param gradientCosine cosine between grad f and the gradient of the surrogate loss on the
+     *     validation split (an oracle direction MetricOpt never sees) at the observations of the
+     *     MetricOpt unrolls
+     * @param gradientNorm the raw norm of grad f at those observations, before norm matching
+     */
+    public record Diagnostics(
+            double priorSpearman,
+            double stepIndexSpearman,
+            double forwardSpearman,
+            double forwardStepIndex,
+            double forwardCeiling,
+            double gradientCosine,
+            double gradientNorm) {}
 
     /**
      * One task family.
@@ -93,6 +141,7 @@ public final class EvalReport {
      * @param lo lower end of the 95% CI of the mean ({@code NaN} when {@code n < 2})
      * @param hi upper end of the 95% CI of the mean ({@code NaN} when {@code n < 2})
      * @param learningRate the learning rate chosen for this method and family
+     * @param lambda lambda_v chosen for this value-guided method and family (NaN for others)
      * @param versus paired comparisons with each baseline present in the family, in {@link
      *     #BASELINES} order; a method is never compared with itself
      */
@@ -103,6 +152,7 @@ public final class EvalReport {
             double lo,
             double hi,
             double learningRate,
+            double lambda,
             Map<String, Comparison> versus) {
         public MethodSummary {
             versus = frozen(versus);
@@ -148,6 +198,15 @@ public final class EvalReport {
      */
     public static Summary summarise(
             List<EvalRecord> records, double valueFunctionSpearman, String command) {
+        return summarise(records, valueFunctionSpearman, Map.of(), command);
+    }
+
+    /** As {@link #summarise(List, double, String)}, with the value function's diagnostics. */
+    public static Summary summarise(
+            List<EvalRecord> records,
+            double valueFunctionSpearman,
+            Map<String, Diagnostics> diagnostics,
+            String command) {
         Map<String, List<EvalRecord>> byFamily = new TreeMap<>();
         Set<String> keys = new HashSet<>();
         for (EvalRecord r : records) {
@@ -177,7 +236,7 @@ public final class EvalReport {
         for (Map.Entry<String, List<EvalRecord>> e : byFamily.entrySet()) {
             families.put(e.getKey(), summariseFamily(e.getValue()));
         }
-        return new Summary(families, valueFunctionSpearman, command);
+        return new Summary(families, valueFunctionSpearman, diagnostics, command);
     }
 
     private static FamilySummary summariseFamily(List<EvalRecord> records) {
@@ -214,6 +273,12 @@ public final class EvalReport {
                             .filter(Double::isFinite)
                             .findFirst()
                             .orElse(Double.NaN);
+            double lambda =
+                    rs.stream()
+                            .mapToDouble(EvalRecord::lambda)
+                            .filter(Double::isFinite)
+                            .findFirst()
+                            .orElse(Double.NaN);
             Map<String, Comparison> versus = new LinkedHashMap<>();
             for (String baseline : BASELINES) {
                 if (!baseline.equals(method) && finals.containsKey(baseline)) {
@@ -222,7 +287,8 @@ public final class EvalReport {
             }
             methods.put(
                     method,
-                    new MethodSummary(values.length, failed, ci[0], ci[1], ci[2], lr, versus));
+                    new MethodSummary(
+                            values.length, failed, ci[0], ci[1], ci[2], lr, lambda, versus));
         }
         return new FamilySummary(tasks.size(), metric, methods);
     }
@@ -291,6 +357,9 @@ public final class EvalReport {
                 method.put("n", ms.n());
                 method.put("failed", ms.failed());
                 putNumber(method, "learning_rate", ms.learningRate());
+                if (Double.isFinite(ms.lambda())) {
+                    putNumber(method, "lambda", ms.lambda());
+                }
                 ObjectNode winRates = method.putObject("win_rate_vs");
                 ObjectNode diffs = method.putObject("diff_vs");
                 for (Map.Entry<String, Comparison> c : ms.versus().entrySet()) {
@@ -303,7 +372,20 @@ public final class EvalReport {
                 }
             }
         }
-        root.putObject("value_function").set("spearman", number(summary.spearman()));
+        ObjectNode vf = root.putObject("value_function");
+        vf.set("spearman", number(summary.spearman()));
+        ObjectNode perFamily = vf.putObject("families");
+        for (Map.Entry<String, Diagnostics> e : summary.diagnostics().entrySet()) {
+            Diagnostics d = e.getValue();
+            ObjectNode f = perFamily.putObject(e.getKey());
+            putNumber(f, "prior_spearman", d.priorSpearman());
+            putNumber(f, "step_index_spearman", d.stepIndexSpearman());
+            putNumber(f, "forward_spearman", d.forwardSpearman());
+            putNumber(f, "forward_step_index_spearman", d.forwardStepIndex());
+            putNumber(f, "forward_test_metric_spearman", d.forwardCeiling());
+            putNumber(f, "gradient_cosine_validation", d.gradientCosine());
+            putNumber(f, "gradient_norm_raw", d.gradientNorm());
+        }
         root.put("command", summary.command());
         try {
             return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
@@ -361,8 +443,8 @@ public final class EvalReport {
                     .append(fs.tasks())
                     .append(" tasks.\n\n");
             md.append("| method | mean ± half-CI | win rate vs CE+SGD | win rate vs CE+Adam")
-                    .append(" | mean diff vs CE+SGD [95% CI] | lr |\n");
-            md.append("|---|---|---|---|---|---|\n");
+                    .append(" | mean diff vs CE+SGD [95% CI] | lr | λ_v |\n");
+            md.append("|---|---|---|---|---|---|---|\n");
             double best =
                     fs.methods().values().stream()
                             .mapToDouble(MethodSummary::mean)
@@ -393,6 +475,8 @@ public final class EvalReport {
                         .append(diffCell(sgd))
                         .append(" | ")
                         .append(lrCell(ms.learningRate()))
+                        .append(" | ")
+                        .append(lrCell(ms.lambda()))
                         .append(" |\n");
             }
             md.append('\n');
@@ -418,15 +502,80 @@ public final class EvalReport {
                                 + " held-out CE trajectories: ")
                 .append(fmt(summary.spearman(), 4))
                 .append(" (the target is 0.8).\n\n");
+        if (!summary.diagnostics().isEmpty()) {
+            md.append(diagnosticsTable(summary));
+        }
         md.append(verdicts(summary));
         return md.toString();
     }
 
     /**
-     * One plain sentence per MetricOpt method and family against its loss-only baseline (CE with
-     * the same base optimizer; CE+Adam for the learned optimizer): better or worse only when the
-     * 95% CI of the paired mean difference excludes zero, so the report states a negative result as
-     * plainly as a positive one.
+     * The value function's diagnostics per family as a Markdown table: the meta-learned prior's
+     * Spearman beside the step index's, the forward Spearman of the online-adapted f, and its
+     * gradient against the oracle validation-loss gradient.
+     */
+    static String diagnosticsTable(Summary summary) {
+        StringBuilder md = new StringBuilder();
+        md.append("| family | prior Spearman | step-index Spearman | forward Spearman (adapted)")
+                .append(
+                        " | forward: step index | forward: test metric | cos(∇f, ∇ validation loss)")
+                .append(" | raw ‖∇f‖ |\n");
+        md.append("|---|---|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, Diagnostics> e : summary.diagnostics().entrySet()) {
+            Diagnostics d = e.getValue();
+            md.append("| ")
+                    .append(escapeCell(e.getKey()))
+                    .append(" | ")
+                    .append(fmt(d.priorSpearman(), 3))
+                    .append(" | ")
+                    .append(fmt(d.stepIndexSpearman(), 3))
+                    .append(" | ")
+                    .append(fmt(d.forwardSpearman(), 3))
+                    .append(" | ")
+                    .append(fmt(d.forwardStepIndex(), 3))
+                    .append(" | ")
+                    .append(fmt(d.forwardCeiling(), 3))
+                    .append(" | ")
+                    .append(fmt(d.gradientCosine(), 3))
+                    .append(" | ")
+                    .append(
+                            Double.isFinite(d.gradientNorm())
+                                    ? String.format(Locale.ROOT, "%.3g", d.gradientNorm())
+                                    : "—")
+                    .append(" |\n");
+        }
+        return md.append('\n').toString();
+    }
+
+    /**
+     * The baselines a method's verdict names: its loss-only baseline (CE with the same base
+     * optimizer; CE+Adam for the learned optimizer), the best-observed checkpoint of that baseline
+     * and, for MetricOpt (SGD/Adam), its random-direction control.
+     */
+    static List<String> verdictBaselines(String method) {
+        if (method.startsWith("metricopt-random-") || method.startsWith("metricopt-oracle-")) {
+            return List.of();
+        }
+        String base =
+                "sgd".equals(org.metricopt.executor.EvalUnit.baseOptimizer(method))
+                        ? "sgd"
+                        : "adam";
+        if (method.endsWith("-best-observed")) {
+            return List.of("ce-" + base + "-best-observed", "ce-" + base);
+        }
+        List<String> out = new ArrayList<>();
+        out.add("ce-" + base);
+        out.add("ce-" + base + "-best-observed");
+        if (!"metricopt-learned".equals(method)) {
+            out.add("metricopt-random-" + base);
+        }
+        return out;
+    }
+
+    /**
+     * One plain sentence per MetricOpt method, family and baseline ({@link #verdictBaselines}):
+     * better or worse only when the 95% CI of the paired mean difference excludes zero, so the
+     * report states a negative result as plainly as a positive one.
      */
     static String verdicts(Summary summary) {
         StringBuilder sb = new StringBuilder("## Verdict\n\n");
@@ -435,34 +584,35 @@ public final class EvalReport {
                 if (!m.getKey().startsWith("metricopt-")) {
                     continue;
                 }
-                String baseline = m.getKey().endsWith("-sgd") ? "ce-sgd" : "ce-adam";
-                Comparison c = m.getValue().versus().get(baseline);
-                if (c == null || c.pairs() < 2) {
-                    continue;
+                for (String baseline : verdictBaselines(m.getKey())) {
+                    Comparison c = m.getValue().versus().get(baseline);
+                    if (c == null || c.pairs() < 2) {
+                        continue;
+                    }
+                    String word =
+                            c.excludesZero()
+                                    ? (c.meanDiff() < 0 ? "**better than**" : "**worse than**")
+                                    : "not significantly different from";
+                    sb.append("- ")
+                            .append(f.getKey())
+                            .append(": ")
+                            .append(m.getKey())
+                            .append(" is ")
+                            .append(word)
+                            .append(" ")
+                            .append(baseline)
+                            .append(" (mean difference ")
+                            .append(fmt(c.meanDiff(), 4))
+                            .append(", 95% CI [")
+                            .append(fmt(c.lo(), 4))
+                            .append(", ")
+                            .append(fmt(c.hi(), 4))
+                            .append("], paired win rate ")
+                            .append(fmt(c.winRate(), 3))
+                            .append(" over ")
+                            .append(c.pairs())
+                            .append(" tasks).\n");
                 }
-                String word =
-                        c.excludesZero()
-                                ? (c.meanDiff() < 0 ? "**better than**" : "**worse than**")
-                                : "not significantly different from";
-                sb.append("- ")
-                        .append(f.getKey())
-                        .append(": ")
-                        .append(m.getKey())
-                        .append(" is ")
-                        .append(word)
-                        .append(" ")
-                        .append(baseline)
-                        .append(" (mean difference ")
-                        .append(fmt(c.meanDiff(), 4))
-                        .append(", 95% CI [")
-                        .append(fmt(c.lo(), 4))
-                        .append(", ")
-                        .append(fmt(c.hi(), 4))
-                        .append("], paired win rate ")
-                        .append(fmt(c.winRate(), 3))
-                        .append(" over ")
-                        .append(c.pairs())
-                        .append(" tasks).\n");
             }
         }
         return sb.append("\n").toString();
@@ -598,8 +748,9 @@ public final class EvalReport {
             String evalDirUri,
             List<EvalRecord> records,
             double spearman,
+            Map<String, Diagnostics> diagnostics,
             String command) {
-        Summary summary = summarise(records, spearman, command);
+        Summary summary = summarise(records, spearman, diagnostics, command);
         for (Map.Entry<String, byte[]> e : renderPlots(records).entrySet()) {
             HadoopFiles.writeAtomically(conf, child(evalDirUri, e.getKey()), e.getValue());
         }

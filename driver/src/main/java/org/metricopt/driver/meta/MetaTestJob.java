@@ -1,6 +1,5 @@
 package org.metricopt.driver.meta;
 
-import ai.djl.ndarray.NDManager;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,17 +14,17 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.metricopt.common.config.EvalConfig;
 import org.metricopt.common.config.FamilyConfig;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
-import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
-import org.metricopt.common.valuefn.InputScaler;
 import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.common.valuefn.ValueLearner;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.driver.ThetaStore;
@@ -34,12 +33,13 @@ import org.metricopt.driver.eval.EvalReport;
 import org.metricopt.executor.EvalPartition;
 import org.metricopt.executor.EvalUnit;
 import org.metricopt.executor.ExecutorContext;
+import org.metricopt.executor.MetaTestPayload;
 
 /**
- * Meta-test (DESIGN.md section 3): held-out tasks of every family, finetuned by every method. Each
- * method first gets the same tuning budget: its learning rate is chosen from {@code eval.lr-grid}
- * by the mean final validation metric on separate validation tasks (never on the test split).
- * Reported numbers are the task metric on the test split (t10k) after T steps.
+ * Meta-test (docs/DESIGN.md section 3): held-out tasks of every family, finetuned by every method.
+ * Each method first gets the same tuning budget: its learning rate is chosen from {@code
+ * eval.lr-grid} by the mean final validation metric on separate validation tasks (never on the test
+ * split). Reported numbers are the task metric on the test split (t10k) after T steps.
  */
 public final class MetaTestJob {
     private MetaTestJob() {}
@@ -52,18 +52,20 @@ public final class MetaTestJob {
             PrintStream out) {
         try (MetaTestState meta = MetaTestState.load(spark, config, runDir, out)) {
             ExecutorContext ctx = meta.context();
-            Broadcast<float[][]> broadcast = meta.broadcast();
+            Broadcast<MetaTestPayload> broadcast = meta.broadcast();
             boolean haveLearned = meta.haveLearned();
             MetaState state = meta.state();
             TaskSampler sampler = new TaskSampler(config);
             List<String> families = new ArrayList<>(config.tasks().mixture().keySet());
 
-            // 1. Equal tuning budget: every method tries every lr multiplier on validation tasks.
+            // 1. Equal tuning budget on validation tasks: every method with a learning rate of its
+            // own tries every lr multiplier; then every value-guided method tries every lambda_v
+            // at the learning rate chosen for its base optimizer's CE baseline.
             List<EvalUnit> tuning = new ArrayList<>();
             for (String family : families) {
                 for (int i = 0; i < config.eval().validationTasksPerFamily(); i++) {
                     TaskSpec spec = sampler.sampleFamily(TaskSampler.VALIDATION, family, 0, i);
-                    for (String method : methods(config, family, haveLearned)) {
+                    for (String method : tunedByLearningRate(config, family, haveLearned)) {
                         for (double g : config.eval().lrGrid()) {
                             tuning.add(new EvalUnit(spec, method, g * baseLr(config, method)));
                         }
@@ -81,14 +83,54 @@ public final class MetaTestJob {
                             tuning,
                             "metricopt-meta-test-lr-selection");
             Map<String, Double> chosen = chooseLearningRates(tuning, tuned);
+            List<EvalUnit> lambdaTuning = new ArrayList<>();
+            for (String family : families) {
+                for (int i = 0; i < config.eval().validationTasksPerFamily(); i++) {
+                    TaskSpec spec = sampler.sampleFamily(TaskSampler.VALIDATION, family, 0, i);
+                    for (String method : unrolledMethods(config, family, haveLearned)) {
+                        if (!EvalUnit.valueGuided(method)) {
+                            continue;
+                        }
+                        double lr = chosen.get(family + "|" + baselineOf(method));
+                        for (double lambda : config.eval().lambdaGrid()) {
+                            lambdaTuning.add(new EvalUnit(spec, method, lr, lambda));
+                        }
+                    }
+                }
+            }
+            Map<String, Double> chosenLambda = new LinkedHashMap<>();
+            if (!lambdaTuning.isEmpty()) {
+                out.printf(
+                        "meta-test: choosing lambda_v on %d validation unrolls%n",
+                        lambdaTuning.size());
+                List<Trajectory> lambdaTuned =
+                        runUnits(
+                                spark,
+                                ctx,
+                                config,
+                                broadcast,
+                                lambdaTuning,
+                                "metricopt-meta-test-lambda-selection");
+                chosenLambda = choose(lambdaTuning, lambdaTuned, EvalUnit::lambda);
+            }
 
-            // 2. Held-out tasks with the chosen learning rates.
+            // 2. Held-out tasks with the chosen settings. The best-observed baselines need no
+            // unroll of their own: they are their CE baseline's unroll, stopped at its best
+            // observation.
             List<EvalUnit> units = new ArrayList<>();
             for (String family : families) {
                 for (int i = 0; i < config.eval().tasksPerFamily(); i++) {
-                    TaskSpec spec = heldOutTask(sampler, family, i);
-                    for (String method : methods(config, family, haveLearned)) {
-                        units.add(new EvalUnit(spec, method, chosen.get(family + "|" + method)));
+                    TaskSpec spec = reportedTask(config, sampler, family, i);
+                    for (String method : unrolledMethods(config, family, haveLearned)) {
+                        String key = family + "|" + method;
+                        units.add(
+                                EvalUnit.valueGuided(method)
+                                        ? new EvalUnit(
+                                                spec,
+                                                method,
+                                                chosen.get(family + "|" + baselineOf(method)),
+                                                chosenLambda.get(key))
+                                        : new EvalUnit(spec, method, chosen.get(key)));
                     }
                 }
             }
@@ -102,34 +144,94 @@ public final class MetaTestJob {
             for (int i = 0; i < units.size(); i++) {
                 EvalUnit u = units.get(i);
                 Trajectory t = results.get(i);
-                records.add(
-                        new EvalRecord(
-                                u.spec().family(),
-                                u.spec().metric(),
-                                u.spec().id(),
-                                u.method(),
-                                t.status(),
-                                t.failure(),
-                                u.learningRate(),
-                                t.testMetricInitial(),
-                                t.testMetricFinal(),
-                                t.observedSteps(),
-                                t.observedMetrics()));
+                records.add(record(u, u.method(), t, t.testMetricFinal()));
+                String bestObserved = u.method() + BEST_OBSERVED;
+                if (config.eval().methods().contains(bestObserved)) {
+                    records.add(record(u, bestObserved, t, t.testMetricBestObserved()));
+                }
             }
             double spearman = heldOutSpearman(config, state, units, results);
+            Map<String, EvalReport.Diagnostics> diagnostics =
+                    MetaTestDiagnostics.compute(config, state, families, units, results);
             writeResults(spark, runDir, records);
             EvalReport.Summary summary =
                     EvalReport.write(
-                            runDir.hadoopConf(), runDir.path("eval"), records, spearman, command);
+                            runDir.hadoopConf(),
+                            runDir.path("eval"),
+                            records,
+                            spearman,
+                            diagnostics,
+                            command);
             out.println();
             out.print(EvalReport.toConsoleTable(summary));
             out.printf(
                     Locale.ROOT,
                     "value function on held-out trajectories: Spearman %.3f%n",
                     spearman);
+            out.print(MetaTestDiagnostics.toConsole(diagnostics, summary));
             out.println("report: " + runDir.path("eval/report.md"));
+            org.metricopt.driver.FamilyFailures.requireEveryFamily(
+                    "meta-test", results, runDir.path("eval/report.md"));
             return summary;
         }
+    }
+
+    /** Suffix of the best-observed-checkpoint variant of a CE baseline. */
+    static final String BEST_OBSERVED = "-best-observed";
+
+    private static EvalRecord record(EvalUnit u, String method, Trajectory t, double testMetric) {
+        return new EvalRecord(
+                u.spec().family(),
+                u.spec().metric(),
+                u.spec().id(),
+                method,
+                t.status(),
+                t.failure(),
+                u.learningRate(),
+                EvalUnit.valueGuided(method) ? u.lambda() : Double.NaN,
+                t.testMetricInitial(),
+                testMetric,
+                t.observedSteps(),
+                t.observedMetrics());
+    }
+
+    /** The CE baseline whose learning rate a value-guided method uses: same base optimizer. */
+    static String baselineOf(String method) {
+        return "ce-" + EvalUnit.baseOptimizer(method);
+    }
+
+    /**
+     * The methods that run an unroll of their own on a family: {@link #methods} without the
+     * best-observed variants, plus the CE baseline of each best-observed variant.
+     */
+    static List<String> unrolledMethods(MetricOptConfig config, String family, boolean learned) {
+        List<String> out = new ArrayList<>();
+        for (String m : methods(config, family, learned)) {
+            String unrolled =
+                    m.endsWith(BEST_OBSERVED)
+                            ? m.substring(0, m.length() - BEST_OBSERVED.length())
+                            : m;
+            if (!out.contains(unrolled)) {
+                out.add(unrolled);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The methods whose learning rate is tuned on a family: the unrolled methods that are not
+     * value-guided, plus the CE baseline of every value-guided one (whose learning rate they use).
+     */
+    static List<String> tunedByLearningRate(
+            MetricOptConfig config, String family, boolean learned) {
+        List<String> out = new ArrayList<>();
+        for (String m : unrolledMethods(config, family, learned)) {
+            String tuned = EvalUnit.valueGuided(m) ? baselineOf(m) : m;
+            if (!out.contains(tuned)) {
+                out.add(tuned);
+            }
+        }
+        return out;
     }
 
     /**
@@ -159,6 +261,18 @@ public final class MetaTestJob {
     }
 
     /**
+     * The reported task {@code index} of {@code family}: the held-out meta-test task, or with
+     * {@code eval.held-out-stream = validation} a validation-stream task of iteration 1 (the tuning
+     * tasks are iteration 0's).
+     */
+    private static TaskSpec reportedTask(
+            MetricOptConfig config, TaskSampler sampler, String family, int index) {
+        return EvalConfig.VALIDATION.equals(config.eval().heldOutStream())
+                ? sampler.sampleFamily(TaskSampler.VALIDATION, family, 1, index)
+                : heldOutTask(sampler, family, index);
+    }
+
+    /**
      * Runs one held-out task with one method and learning rate on the executors, with the run's
      * meta-learned value function (and learned optimizer) from its latest checkpoint: exactly the
      * unroll {@link #run} performs for that task and method, for notebooks and other callers that
@@ -167,6 +281,8 @@ public final class MetaTestJob {
      * @param method one of {@code eval.methods} that applies to the family
      * @param learningRate the base optimizer's learning rate (meta-test's chosen one is in {@code
      *     eval/results.parquet}; {@link #baseLr} otherwise)
+     * @param lambda lambda_v of a value-guided method (meta-test's chosen one is in {@code
+     *     eval/results.parquet}); ignored by the other methods
      */
     public static Trajectory runHeldOutTask(
             SparkSession spark,
@@ -176,6 +292,7 @@ public final class MetaTestJob {
             int index,
             String method,
             double learningRate,
+            double lambda,
             PrintStream out) {
         TaskSpec spec = heldOutTask(config, family, index);
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -195,7 +312,9 @@ public final class MetaTestJob {
                                 + " in this run; choose one of "
                                 + allowed);
             }
-            EvalUnit unit = new EvalUnit(spec, method, learningRate);
+            EvalUnit unit =
+                    new EvalUnit(
+                            spec, method, learningRate, EvalUnit.valueGuided(method) ? lambda : 0);
             return runUnits(
                             spark,
                             meta.context(),
@@ -215,7 +334,7 @@ public final class MetaTestJob {
     private record MetaTestState(
             MetaState state,
             ExecutorContext context,
-            Broadcast<float[][]> broadcast,
+            Broadcast<MetaTestPayload> broadcast,
             boolean haveLearned)
             implements AutoCloseable {
         static MetaTestState load(
@@ -244,14 +363,14 @@ public final class MetaTestJob {
                     state.has(MetaTrainJob.LEARNED_WEIGHTS)
                             ? state.array(MetaTrainJob.LEARNED_WEIGHTS)
                             : new float[0];
-            float[][] vf = {
-                state.array(MetaState.VALUE_WEIGHTS),
-                state.array(MetaState.SCALER_MEAN),
-                state.array(MetaState.SCALER_STD),
-                learned
-            };
-            Broadcast<float[][]> broadcast =
-                    JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(vf);
+            MetaTestPayload payload =
+                    new MetaTestPayload(
+                            state.array(MetaState.VALUE_WEIGHTS),
+                            state.array(MetaState.SCALER_MEAN),
+                            state.array(MetaState.SCALER_STD),
+                            learned);
+            Broadcast<MetaTestPayload> broadcast =
+                    JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(payload);
             return new MetaTestState(state, ctx, broadcast, learned.length > 0);
         }
 
@@ -267,7 +386,7 @@ public final class MetaTestJob {
      */
     static void checkValueFunctionShape(
             MetricOptConfig config, MetaState state, RunDirectory runDir) {
-        int d = BaseNetwork.of(config.network()).adapterDim();
+        int d = ValueLearner.of(config).inputs();
         int hidden = config.valueFunction().hidden();
         int weights = state.array(MetaState.VALUE_WEIGHTS).length;
         int scaler = state.array(MetaState.SCALER_MEAN).length;
@@ -277,7 +396,7 @@ public final class MetaTestJob {
                     String.format(
                             Locale.ROOT,
                             "the value function in %s (iteration %d) has %d weights over %d"
-                                    + " inputs, but this configuration (adapter dim %d,"
+                                    + " inputs, but this configuration (value-function inputs %d,"
                                     + " value-function.hidden = %d) needs %d weights over %d;"
                                     + " meta-test the run with the configuration in its %s",
                             runDir.uri(),
@@ -326,7 +445,7 @@ public final class MetaTestJob {
             SparkSession spark,
             ExecutorContext ctx,
             MetricOptConfig config,
-            Broadcast<float[][]> vf,
+            Broadcast<MetaTestPayload> vf,
             List<EvalUnit> units,
             String group) {
         EngineSetup.configure(config.spark().djlThreads());
@@ -337,24 +456,37 @@ public final class MetaTestJob {
                 units,
                 SparkSessions.partitions(spark, config, units.size()),
                 new EvalPartition(
-                        ctx, config.valueFunction(), config.learnedOptimizer().hidden(), vf));
+                        ctx,
+                        config.valueFunction(),
+                        config.learnedOptimizer().hidden(),
+                        vf,
+                        ValueLearner.families(config),
+                        config.seed()));
     }
 
     /** Per (family, method): the learning rate with the lowest mean final validation metric. */
     static Map<String, Double> chooseLearningRates(List<EvalUnit> units, List<Trajectory> results) {
+        return choose(units, results, EvalUnit::learningRate);
+    }
+
+    /**
+     * Per (family, method): the value of the tuned setting with the lowest mean final validation
+     * metric; a failed unroll counts as a very bad metric, ties go to the first value tried.
+     */
+    static Map<String, Double> choose(
+            List<EvalUnit> units,
+            List<Trajectory> results,
+            java.util.function.ToDoubleFunction<EvalUnit> setting) {
         Map<String, Map<Double, double[]>> sums = new LinkedHashMap<>();
         for (int i = 0; i < units.size(); i++) {
             EvalUnit u = units.get(i);
             Trajectory t = results.get(i);
-            double v =
-                    t.ok()
-                            ? MetaTrainJob.firstOrLastFinite(t.observedMetrics(), false)
-                            : Double.NaN;
+            double v = t.ok() ? lastFinite(t.observedMetrics()) : Double.NaN;
             double[] acc =
                     sums.computeIfAbsent(
                                     u.spec().family() + "|" + u.method(),
                                     k -> new LinkedHashMap<>())
-                            .computeIfAbsent(u.learningRate(), k -> new double[2]);
+                            .computeIfAbsent(setting.applyAsDouble(u), k -> new double[2]);
             if (Double.isFinite(v)) {
                 acc[0] += v;
                 acc[1]++;
@@ -379,6 +511,15 @@ public final class MetaTestJob {
         return chosen;
     }
 
+    private static double lastFinite(double[] m) {
+        for (int k = m.length - 1; k >= 0; k--) {
+            if (Double.isFinite(m[k])) {
+                return m[k];
+            }
+        }
+        return Double.NaN;
+    }
+
     /**
      * How well the meta-learned value function (before any adaptation to the task) ranks the
      * observed validation metrics of held-out trajectories: the mean over CE-finetuned held-out
@@ -389,30 +530,13 @@ public final class MetaTestJob {
             MetaState state,
             List<EvalUnit> units,
             List<Trajectory> results) {
-        InputScaler scaler =
-                new InputScaler(
-                        state.array(MetaState.SCALER_MEAN), state.array(MetaState.SCALER_STD));
         double sum = 0;
         int n = 0;
-        try (NDManager m = NDManager.newBaseManager()) {
-            for (int i = 0; i < units.size(); i++) {
-                Trajectory t = results.get(i);
-                if (!t.ok() || !units.get(i).method().startsWith("ce-")) {
-                    continue;
-                }
-                try (ValueFunction f =
-                        new ValueFunction(
-                                m,
-                                t.adapterDim(),
-                                config.valueFunction().hidden(),
-                                scaler,
-                                state.array(MetaState.VALUE_WEIGHTS))) {
-                    double rho = MetaTrainJob.spearmanAtObservations(f.predict(t.phis()), t);
-                    if (Double.isFinite(rho)) {
-                        sum += rho;
-                        n++;
-                    }
-                }
+        for (double rho :
+                MetaTestDiagnostics.priorSpearmans(config, state, units, results).values()) {
+            if (Double.isFinite(rho)) {
+                sum += rho;
+                n++;
             }
         }
         return n == 0 ? Double.NaN : sum / n;
@@ -429,6 +553,7 @@ public final class MetaTestJob {
                         .add("status", DataTypes.StringType)
                         .add("failure", DataTypes.StringType)
                         .add("learning_rate", DataTypes.DoubleType)
+                        .add("lambda", DataTypes.DoubleType)
                         .add("test_metric_step0", DataTypes.DoubleType)
                         .add("test_metric", DataTypes.DoubleType)
                         .add("observed_steps", DataTypes.createArrayType(DataTypes.IntegerType))
@@ -450,6 +575,7 @@ public final class MetaTestJob {
                             r.status(),
                             r.failure(),
                             r.learningRate(),
+                            Double.isFinite(r.lambda()) ? r.lambda() : null,
                             r.testMetricInitial(),
                             r.testMetricFinal(),
                             steps,

@@ -1,6 +1,5 @@
 package org.metricopt.driver.meta;
 
-import ai.djl.ndarray.NDManager;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Optional;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -25,22 +23,19 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.config.ValueFunctionConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
-import org.metricopt.common.interp.GaussianProcess;
 import org.metricopt.common.interp.Interpolation;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.learned.Estimators;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.MetaAdam;
 import org.metricopt.common.learned.Perturbations;
-import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.rng.Keys;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
-import org.metricopt.common.valuefn.Reptile;
-import org.metricopt.common.valuefn.ValueFunction;
+import org.metricopt.common.valuefn.ValueLearner;
 import org.metricopt.driver.FinetuneJob;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
@@ -50,14 +45,16 @@ import org.metricopt.executor.EsResult;
 import org.metricopt.executor.EsUnit;
 import org.metricopt.executor.EvalUnit;
 import org.metricopt.executor.ExecutorContext;
+import org.metricopt.executor.MetaTestPayload;
+import org.metricopt.executor.PhaseBPayload;
 
 /**
- * Value-function meta-training with Reptile (DESIGN.md section 3). Each iteration: the executors
- * unroll a batch of tasks from p(T) with SGD or Adam and return trajectories with sparse metrics;
- * the driver densifies each task's metrics with a GP, adapts a copy of the value function to it
- * (w~), and moves the meta-weights by {@code eta * mean(w~ - w)}. One Parquet row per iteration
- * goes to {@code metrics/}, one per task step to {@code trajectories/}, and the meta-state is
- * checkpointed atomically.
+ * Value-function meta-training with Reptile (docs/DESIGN.md section 3). Each iteration: the
+ * executors unroll a batch of tasks from p(T) with SGD or Adam and return trajectories with sparse
+ * metrics; the driver densifies each task's metrics with a GP, adapts a copy of the value function
+ * to it (w~), and moves the meta-weights by {@code eta * mean(w~ - w)}. One Parquet row per
+ * iteration goes to {@code metrics/}, one per task step to {@code trajectories/}, and the
+ * meta-state is checkpointed atomically.
  */
 public final class MetaTrainJob {
     private MetaTrainJob() {}
@@ -68,6 +65,9 @@ public final class MetaTrainJob {
     public static final String LEARNED_ADAM_STEP = "learned_optimizer.adam_step";
     public static final String LEARNED_VAR_ES = "learned_optimizer.running_variance_es";
     public static final String LEARNED_VAR_RP = "learned_optimizer.running_variance_reparam";
+    public static final String VALUE_ADAM_M = "value_function.adam_m";
+    public static final String VALUE_ADAM_V = "value_function.adam_v";
+    public static final String VALUE_ADAM_STEP = "value_function.adam_step";
 
     private static float[] ones(int n) {
         float[] a = new float[n];
@@ -104,17 +104,8 @@ public final class MetaTrainJob {
         return Double.isFinite(v) ? v : fallback;
     }
 
-    /** Initial output bias of the value function: a typical metric value. */
-    static final float INITIAL_OUTPUT = 0.3f;
-
     public static MetaState initialState(MetricOptConfig config) {
-        int d = BaseNetwork.of(config.network()).adapterDim();
-        float[] w =
-                ValueFunction.initialise(
-                        d,
-                        config.valueFunction().hidden(),
-                        Keys.derive(config.seed(), "vf"),
-                        INITIAL_OUTPUT);
+        float[] w = ValueLearner.of(config).initialWeights(config.seed());
         MetaState state =
                 new MetaState(
                                 0,
@@ -122,6 +113,12 @@ public final class MetaTrainJob {
                                 new java.util.TreeMap<>(),
                                 new java.util.TreeMap<>())
                         .with(0, MetaState.VALUE_WEIGHTS, w);
+        if (ValueFunctionConfig.ADAM.equals(config.valueFunction().metaOptimizer())) {
+            state =
+                    state.with(0, VALUE_ADAM_M, new float[w.length])
+                            .with(0, VALUE_ADAM_V, new float[w.length])
+                            .withCounter(VALUE_ADAM_STEP, 0L);
+        }
         if (config.learnedOptimizer().enabled()) {
             float[] lo =
                     LearnedOptimizer.initialise(
@@ -435,16 +432,14 @@ public final class MetaTrainJob {
         List<TaskSpec> specs = batch(config, it);
         boolean learned = config.learnedOptimizer().enabled();
         List<Trajectory> trajs;
-        if (learned) {
+        if (config.learnedOptimizer().learnedPhaseA()) {
             List<EvalUnit> units = new ArrayList<>();
             for (TaskSpec spec : specs) {
                 units.add(
                         new EvalUnit(
                                 spec, "metricopt-learned", config.learnedOptimizer().baseStep()));
             }
-            float[][] payload = {
-                new float[0], new float[0], new float[0], state.array(LEARNED_WEIGHTS)
-            };
+            MetaTestPayload payload = MetaTestPayload.learnedOnly(state.array(LEARNED_WEIGHTS));
             trajs =
                     withBroadcast(
                             spark,
@@ -486,11 +481,9 @@ public final class MetaTrainJob {
         if (bar != null) {
             bar.setExtraMessage("iteration " + it + ": Reptile");
         }
-        ValueFunctionConfig vf = config.valueFunction();
-        int d = ok.get(0).adapterDim();
+        ValueLearner learner = ValueLearner.of(config);
         if (!state.has(MetaState.SCALER_MEAN)) {
-            float[][] rows = ok.stream().map(Trajectory::phis).toArray(float[][]::new);
-            InputScaler fitted = InputScaler.fit(rows, d, vf.minStd());
+            InputScaler fitted = learner.fitScaler(ok);
             state =
                     state.with(it, MetaState.SCALER_MEAN, fitted.mean())
                             .with(it, MetaState.SCALER_STD, fitted.std());
@@ -498,49 +491,35 @@ public final class MetaTrainJob {
         InputScaler scaler =
                 new InputScaler(
                         state.array(MetaState.SCALER_MEAN), state.array(MetaState.SCALER_STD));
-        float[] w = state.array(MetaState.VALUE_WEIGHTS);
-        GaussianProcess gp = GaussianProcess.defaults();
-        List<float[]> adapted = new ArrayList<>();
+        ValueLearner.Outcome vf = learner.step(valueState(state), scaler, ok, specs, it);
         float[][] adaptedByTask = new float[specs.size()][];
-        double lossBefore = 0;
-        double lossAfter = 0;
-        double spearman = 0;
-        int spearmanCount = 0;
+        float[][] contexts = new float[specs.size()][];
+        double[] offsets = new double[specs.size()];
+        java.util.Arrays.fill(adaptedByTask, new float[0]);
+        java.util.Arrays.fill(contexts, new float[0]);
         List<Row> trajRows = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            for (Trajectory t : ok) {
-                int steps = t.steps();
-                Interpolation interp = interpolateValid(gp, t, steps);
-                try (ValueFunction f = new ValueFunction(manager, d, vf.hidden(), scaler, w)) {
-                    float[] prior = f.predict(t.phis());
-                    double rho = spearmanAtObservations(prior, t);
-                    if (Double.isFinite(rho)) {
-                        spearman += rho;
-                        spearmanCount++;
-                    }
-                    ValueFunction.Adaptation a =
-                            f.adapt(
-                                    t.phis(),
-                                    interp.mean(),
-                                    interp.std(),
-                                    vf,
-                                    Keys.rng(config.seed(), "vf-pairs", it, t.index()));
-                    lossBefore += a.lossBefore();
-                    lossAfter += a.lossAfter();
-                    adapted.add(f.weights());
-                    adaptedByTask[t.index()] = f.weights();
-                    addTrajectoryRows(trajRows, it, t, interp, prior);
-                }
-            }
+        for (ValueLearner.TaskOutcome o : vf.tasks()) {
+            Trajectory t = o.trajectory();
+            adaptedByTask[t.index()] = o.adapted();
+            contexts[t.index()] = o.context();
+            offsets[t.index()] = o.offset();
+            addTrajectoryRows(trajRows, it, t, o.interp(), o.prior());
         }
-        float[] next = Reptile.update(w, adapted, vf.reptileStep());
         long t2 = System.nanoTime();
         EsOutcome es = EsOutcome.NONE;
         if (learned) {
             if (bar != null) {
                 bar.setExtraMessage("iteration " + it + ": ES pairs");
             }
-            es = phaseB(spark, config, ctx, state, it, specs, ok, scaler, adaptedByTask);
+            PhaseBPayload payload =
+                    new PhaseBPayload(
+                            state.array(LEARNED_WEIGHTS),
+                            scaler.mean(),
+                            scaler.std(),
+                            adaptedByTask,
+                            contexts,
+                            offsets);
+            es = phaseB(spark, config, ctx, state, it, specs, ok, payload);
             state = es.state();
         }
         long t3 = System.nanoTime();
@@ -549,8 +528,9 @@ public final class MetaTrainJob {
         for (Trajectory t : trajs) {
             executorNanos += t.computeNanos();
             bytes +=
-                    4L * (t.phis().length + t.losses().length)
+                    4L * (t.phis().length + t.losses().length + t.features().length)
                             + 12L * t.observedMetrics().length
+                            + 8L * (t.probeMetrics().length + t.valueDiagnostics().length)
                             + 64;
         }
         Row metrics =
@@ -558,9 +538,10 @@ public final class MetaTrainJob {
                         it,
                         trajs.size(),
                         failures.size(),
-                        lossBefore / ok.size(),
-                        lossAfter / ok.size(),
-                        spearmanCount == 0 ? Double.NaN : spearman / spearmanCount,
+                        vf.mean(ValueLearner.TaskOutcome::lossBefore),
+                        vf.mean(ValueLearner.TaskOutcome::lossAfter),
+                        vf.mean(ValueLearner.TaskOutcome::spearmanPrior),
+                        vf.mean(ValueLearner.TaskOutcome::spearmanStep),
                         mean(ok, true),
                         mean(ok, false),
                         (t1 - t0) / 1e9,
@@ -579,8 +560,24 @@ public final class MetaTrainJob {
                         es.executorNanos() / 1e9,
                         es.broadcastBytes(),
                         System.currentTimeMillis());
-        return new Iteration(
-                state.with(it + 1, MetaState.VALUE_WEIGHTS, next), it, metrics, trajRows);
+        ValueLearner.State next = vf.state();
+        state = state.with(it + 1, MetaState.VALUE_WEIGHTS, next.weights());
+        if (state.has(VALUE_ADAM_M)) {
+            state =
+                    state.with(it + 1, VALUE_ADAM_M, next.adamM())
+                            .with(it + 1, VALUE_ADAM_V, next.adamV())
+                            .withCounter(VALUE_ADAM_STEP, next.adamStep());
+        }
+        return new Iteration(state, it, metrics, trajRows);
+    }
+
+    /** The value function's part of the meta-state. */
+    static ValueLearner.State valueState(MetaState state) {
+        return new ValueLearner.State(
+                state.array(MetaState.VALUE_WEIGHTS),
+                state.has(VALUE_ADAM_M) ? state.array(VALUE_ADAM_M) : new float[0],
+                state.has(VALUE_ADAM_V) ? state.array(VALUE_ADAM_V) : new float[0],
+                state.counters().getOrDefault(VALUE_ADAM_STEP, 0L));
     }
 
     /** What phase B produced: the updated state and figures for the metrics row. */
@@ -611,12 +608,9 @@ public final class MetaTrainJob {
                         0L);
     }
 
-    static <T> T withBroadcast(
-            SparkSession spark,
-            float[][] payload,
-            java.util.function.Function<Broadcast<float[][]>, T> body) {
-        Broadcast<float[][]> b =
-                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(payload);
+    static <P, T> T withBroadcast(
+            SparkSession spark, P payload, java.util.function.Function<Broadcast<P>, T> body) {
+        Broadcast<P> b = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(payload);
         try {
             return body.apply(b);
         } finally {
@@ -625,9 +619,9 @@ public final class MetaTrainJob {
     }
 
     /**
-     * Phase B (DESIGN.md section 4): P antithetic pairs per task spread over the executors, each
-     * returning only its key and two losses; the driver regenerates every epsilon from its key,
-     * averages the antithetic ES samples and takes a clipped Adam step on w_opt.
+     * Phase B (docs/DESIGN.md section 4): P antithetic pairs per task spread over the executors,
+     * each returning only its key and two losses; the driver regenerates every epsilon from its
+     * key, averages the antithetic ES samples and takes a clipped Adam step on w_opt.
      */
     static EsOutcome phaseB(
             SparkSession spark,
@@ -637,25 +631,19 @@ public final class MetaTrainJob {
             long it,
             List<TaskSpec> specs,
             List<Trajectory> ok,
-            InputScaler scaler,
-            float[][] adaptedByTask) {
+            PhaseBPayload payload) {
         var lo = config.learnedOptimizer();
-        float[] wOpt = state.array(LEARNED_WEIGHTS);
-        float[][] payload = new float[3 + specs.size()][];
-        payload[0] = wOpt;
-        payload[1] = scaler.mean();
-        payload[2] = scaler.std();
+        float[] wOpt = payload.learnedWeights();
         List<EsUnit> units = new ArrayList<>();
-        for (int k = 0; k < specs.size(); k++) {
-            payload[3 + k] = adaptedByTask[k] == null ? new float[0] : adaptedByTask[k];
-        }
         for (Trajectory t : ok) {
+            // Phase B's unrolls do not probe the metric: only the value function learns from it.
+            TaskSpec spec = specs.get(t.index()).withProbes(0, 0.0);
             if (lo.populationBatching()) {
                 // One unit per task: its 2P perturbed optimizers unroll as one population.
-                units.add(new EsUnit(specs.get(t.index()), it, t.index(), 0, lo.pairsPerTask()));
+                units.add(new EsUnit(spec, it, t.index(), 0, lo.pairsPerTask()));
             } else {
                 for (int p = 0; p < lo.pairsPerTask(); p++) {
-                    units.add(new EsUnit(specs.get(t.index()), it, t.index(), p, 1));
+                    units.add(new EsUnit(spec, it, t.index(), p, 1));
                 }
             }
         }
@@ -785,7 +773,7 @@ public final class MetaTrainJob {
                 cosine,
                 bytes,
                 executorNanos,
-                broadcastBytes(payload));
+                payload.bytes());
     }
 
     private static MetricOptException badPair(EsResult r, String what) {
@@ -801,92 +789,37 @@ public final class MetaTrainJob {
                         + what);
     }
 
-    /** Bytes of the floats broadcast to the executors (what phase B sends besides its units). */
-    static long broadcastBytes(float[][] payload) {
-        long n = 0;
-        for (float[] a : payload) {
-            n += 4L * a.length;
-        }
-        return n;
-    }
-
-    /** The tasks of meta-iteration {@code it}, their unroll optimizers used in turn. */
+    /**
+     * The tasks of meta-iteration {@code it}: their unroll optimizers used in turn, each at its
+     * base learning rate times a multiplier drawn by the task's key, each probing the metric.
+     */
     public static List<TaskSpec> batch(MetricOptConfig config, long it) {
         TaskSampler sampler = new TaskSampler(config);
         List<String> opts = config.metaTrain().optimizers();
+        double[] multipliers = config.metaTrain().lrMultipliers();
         List<TaskSpec> specs = new ArrayList<>();
         for (int i = 0; i < config.metaTrain().tasksPerIteration(); i++) {
             String opt = opts.get(i % opts.size());
             InnerLoopConfig inner = config.inner();
+            double multiplier =
+                    multipliers.length == 1
+                            ? multipliers[0]
+                            : multipliers[
+                                    Keys.rng(config.seed(), "meta-train-lr-multiplier", it, i)
+                                            .nextInt(multipliers.length)];
             double lr =
-                    InnerLoopConfig.SGD.equals(opt)
-                            ? inner.sgdLearningRate()
-                            : inner.adamLearningRate();
-            specs.add(sampler.sample(TaskSampler.META_TRAIN, it, i).withOptimizer(opt, lr));
+                    multiplier
+                            * (InnerLoopConfig.SGD.equals(opt)
+                                    ? inner.sgdLearningRate()
+                                    : inner.adamLearningRate());
+            specs.add(
+                    sampler.sample(TaskSampler.META_TRAIN, it, i)
+                            .withOptimizer(opt, lr)
+                            .withProbes(
+                                    config.metaTrain().probePairs(),
+                                    config.metaTrain().probeRadius()));
         }
         return specs;
-    }
-
-    /**
-     * GP interpolation over the valid observations only: dropped ones (NaN, see {@code InnerLoop})
-     * are left out, so a bad metric call never reaches the value function.
-     */
-    static Interpolation interpolateValid(GaussianProcess gp, Trajectory t, int steps) {
-        int[] s = t.observedSteps();
-        double[] m = t.observedMetrics();
-        int n = 0;
-        for (double v : m) {
-            n += Double.isFinite(v) ? 1 : 0;
-        }
-        int[] vs = new int[n];
-        double[] vm = new double[n];
-        int k = 0;
-        for (int i = 0; i < m.length; i++) {
-            if (Double.isFinite(m[i])) {
-                vs[k] = s[i];
-                vm[k++] = m[i];
-            }
-        }
-        return gp.interpolate(vs, vm, steps);
-    }
-
-    /** Spearman rank correlation of predictions and observed metrics at the observation steps. */
-    public static double spearmanAtObservations(float[] predictions, Trajectory t) {
-        int k = t.observedSteps().length;
-        if (k < 3) {
-            return Double.NaN;
-        }
-        double[] pAll = new double[k];
-        double[] mAll = t.observedMetrics();
-        int valid = 0;
-        for (int i = 0; i < k; i++) {
-            pAll[i] = predictions[t.observedSteps()[i]];
-            valid += Double.isFinite(mAll[i]) ? 1 : 0;
-        }
-        if (valid < 3) {
-            return Double.NaN;
-        }
-        double[] p = new double[valid];
-        double[] m = new double[valid];
-        for (int i = 0, j = 0; i < k; i++) {
-            if (Double.isFinite(mAll[i])) {
-                p[j] = pAll[i];
-                m[j++] = mAll[i];
-            }
-        }
-        if (constant(p) || constant(m)) {
-            return Double.NaN;
-        }
-        return new SpearmansCorrelation().correlation(p, m);
-    }
-
-    private static boolean constant(double[] a) {
-        for (double v : a) {
-            if (v != a[0]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The first (or last) finite observation; every ok trajectory has at least two. */
@@ -939,6 +872,7 @@ public final class MetaTrainJob {
                     .add("vf_loss_before_adapt", DataTypes.DoubleType)
                     .add("vf_loss_after_adapt", DataTypes.DoubleType)
                     .add("vf_spearman_prior", DataTypes.DoubleType)
+                    .add("vf_spearman_step_index", DataTypes.DoubleType)
                     .add("val_metric_step0", DataTypes.DoubleType)
                     .add("val_metric_final", DataTypes.DoubleType)
                     .add("unroll_wall_s", DataTypes.DoubleType)

@@ -124,6 +124,69 @@ public final class RunView {
     }
 
     /**
+     * Whether the value function learns the shape of the metric during meta-training: per
+     * meta-iteration, the Spearman correlation between the meta-learned value function (before it
+     * adapts) and the observed metric along that iteration's fresh tasks, beside the same
+     * correlation for the trivial predictor "later is better" (the step index), each as a running
+     * mean over {@code window} iterations.
+     */
+    public Chart valueFunctionCurves(int window) {
+        org.apache.spark.sql.expressions.WindowSpec w =
+                org.apache.spark.sql.expressions.Window.orderBy("iteration")
+                        .rowsBetween(-(window - 1), 0);
+        Dataset<Row> smoothed =
+                metrics()
+                        .withColumn("iteration", functions.col("iteration").cast("long"))
+                        .withColumn(
+                                "value function (prior)",
+                                functions.avg("vf_spearman_prior").over(w))
+                        .withColumn("step index", functions.avg("vf_spearman_step_index").over(w));
+        return Chart.lines(
+                "meta-training: Spearman with the observed metric on each iteration's tasks ("
+                        + window
+                        + "-iteration mean)",
+                "Spearman correlation",
+                smoothed,
+                "iteration",
+                "value function (prior)",
+                "step index");
+    }
+
+    /**
+     * The value function's meta-test diagnostics per family, from {@code eval/summary.json}: the
+     * prior's and the step index's Spearman on held-out CE trajectories, the forward Spearman of
+     * MetricOpt's online-adapted value function, the cosine of its gradient with the oracle
+     * validation-loss gradient and its raw norm.
+     */
+    public Dataset<Row> diagnostics() {
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<String, EvalReport.Diagnostics> e : recordedDiagnostics().entrySet()) {
+            EvalReport.Diagnostics d = e.getValue();
+            rows.add(
+                    org.apache.spark.sql.RowFactory.create(
+                            e.getKey(),
+                            d.priorSpearman(),
+                            d.stepIndexSpearman(),
+                            d.forwardSpearman(),
+                            d.forwardStepIndex(),
+                            d.forwardCeiling(),
+                            d.gradientCosine(),
+                            d.gradientNorm()));
+        }
+        org.apache.spark.sql.types.StructType schema =
+                new org.apache.spark.sql.types.StructType()
+                        .add("family", "string")
+                        .add("prior_spearman", "double")
+                        .add("step_index_spearman", "double")
+                        .add("forward_spearman", "double")
+                        .add("forward_step_index_spearman", "double")
+                        .add("forward_test_metric_spearman", "double")
+                        .add("gradient_cosine_validation", "double")
+                        .add("gradient_norm_raw", "double");
+        return spark.createDataFrame(rows, schema);
+    }
+
+    /**
      * The finetuning curves of meta-test for one family: the mean validation metric against the
      * step, one line per method; the same plot as {@code eval/curve-<family>.png}.
      */
@@ -150,7 +213,11 @@ public final class RunView {
     /** The meta-test table: mean final test metric ± 95% CI per family and method. */
     public MetaTestTable metaTestTable() {
         return new MetaTestTable(
-                EvalReport.summarise(evalRecords(), recordedSpearman(), recordedCommand()));
+                EvalReport.summarise(
+                        evalRecords(),
+                        recordedSpearman(),
+                        recordedDiagnostics(),
+                        recordedCommand()));
     }
 
     /** {@link #runHeldOutTask(String, int, String)} with {@value #DEFAULT_METHOD}. */
@@ -168,26 +235,32 @@ public final class RunView {
     public HeldOutRun runHeldOutTask(String family, int index, String method) {
         String taskId = MetaTestJob.heldOutTask(config, family, index).id();
         double lr = MetaTestJob.baseLr(config, method);
+        double lambda = config.valueFunction().lambda();
         double recorded = Double.NaN;
         if (has(EVAL_RESULTS)) {
+            Dataset<Row> results = evalResults();
+            boolean hasLambda = java.util.Arrays.asList(results.columns()).contains("lambda");
             for (Row r :
-                    evalResults()
-                            .where(
+                    results.where(
                                     functions
                                             .col("family")
                                             .equalTo(family)
                                             .and(functions.col("method").equalTo(method)))
-                            .select("task_id", "learning_rate", "test_metric")
                             .collectAsList()) {
-                lr = r.getDouble(1);
-                if (taskId.equals(r.getString(0)) && !r.isNullAt(2)) {
-                    recorded = r.getDouble(2);
+                lr = doubleOrNaN(r, "learning_rate");
+                if (hasLambda && !r.isNullAt(r.fieldIndex("lambda"))) {
+                    lambda = r.getDouble(r.fieldIndex("lambda"));
+                }
+                int testMetric = r.fieldIndex("test_metric");
+                if (taskId.equals(r.getAs("task_id")) && !r.isNullAt(testMetric)) {
+                    recorded = r.getDouble(testMetric);
                 }
             }
         }
         PrintStream out = System.out;
         Trajectory t =
-                MetaTestJob.runHeldOutTask(spark, config, runDir, family, index, method, lr, out);
+                MetaTestJob.runHeldOutTask(
+                        spark, config, runDir, family, index, method, lr, lambda, out);
         return new HeldOutRun(
                 family,
                 taskId,
@@ -223,6 +296,9 @@ public final class RunView {
                             r.getAs("status"),
                             r.getAs("failure"),
                             doubleOrNaN(r, "learning_rate"),
+                            java.util.Arrays.asList(r.schema().fieldNames()).contains("lambda")
+                                    ? doubleOrNaN(r, "lambda")
+                                    : Double.NaN,
                             doubleOrNaN(r, "test_metric_step0"),
                             doubleOrNaN(r, "test_metric"),
                             steps.stream().mapToInt(Integer::intValue).toArray(),
@@ -254,6 +330,36 @@ public final class RunView {
         JsonNode summary = recordedSummary();
         JsonNode rho = summary == null ? null : summary.at("/value_function/spearman");
         return rho == null || !rho.isNumber() ? Double.NaN : rho.asDouble();
+    }
+
+    private Map<String, EvalReport.Diagnostics> recordedDiagnostics() {
+        JsonNode summary = recordedSummary();
+        JsonNode families = summary == null ? null : summary.at("/value_function/families");
+        Map<String, EvalReport.Diagnostics> out = new java.util.TreeMap<>();
+        if (families == null || !families.isObject()) {
+            return out;
+        }
+        families.fields()
+                .forEachRemaining(
+                        e ->
+                                out.put(
+                                        e.getKey(),
+                                        new EvalReport.Diagnostics(
+                                                number(e.getValue(), "prior_spearman"),
+                                                number(e.getValue(), "step_index_spearman"),
+                                                number(e.getValue(), "forward_spearman"),
+                                                number(e.getValue(), "forward_step_index_spearman"),
+                                                number(
+                                                        e.getValue(),
+                                                        "forward_test_metric_spearman"),
+                                                number(e.getValue(), "gradient_cosine_validation"),
+                                                number(e.getValue(), "gradient_norm_raw"))));
+        return out;
+    }
+
+    private static double number(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || !v.isNumber() ? Double.NaN : v.asDouble();
     }
 
     private String recordedCommand() {

@@ -203,6 +203,24 @@ class BadInputTableTest {
                         "eval.methods"));
         rows.add(setRow("empty eval.lr-grid", "eval.lr-grid=[]", "eval.lr-grid"));
         rows.add(setRow("negative eval.lr-grid", "eval.lr-grid=[-1.0]", "eval.lr-grid"));
+        rows.add(setRow("zero in eval.lambda-grid", "eval.lambda-grid=[0.0]", "eval.lambda-grid"));
+        rows.add(
+                setRow(
+                        "unknown value-function target",
+                        "value-function.target=relative",
+                        "value-function.target",
+                        "residual"));
+        rows.add(
+                setRow(
+                        "negative probe pairs",
+                        "meta-train.probe-pairs=-1",
+                        "meta-train.probe-pairs"));
+        rows.add(
+                setRow(
+                        "unknown held-out stream",
+                        "eval.held-out-stream=test",
+                        "eval.held-out-stream",
+                        "meta-test"));
         rows.add(
                 setRow(
                         "meta-test pool takes all the data",
@@ -371,6 +389,44 @@ class BadInputTableTest {
                                     "--run-dir",
                                     typo.toString());
                         }));
+
+        rows.add(
+                setRow(
+                        "a metric class that is not a metric",
+                        "tasks.families.mcr-noisy.metric=java.lang.String",
+                        "tasks.families.mcr-noisy.metric",
+                        "java.lang.String",
+                        "is not one"));
+        rows.add(
+                row(
+                        "meta-train --resume on a directory without checkpoints",
+                        2,
+                        s -> {
+                            Path empty = Files.createDirectories(s.resolve("mistyped"));
+                            return call(
+                                    empty,
+                                    List.of(empty.toString(), "no complete checkpoint"),
+                                    "meta-train",
+                                    "--resume",
+                                    "--conf",
+                                    conf.toString(),
+                                    "--run-dir",
+                                    empty.toString());
+                        }));
+        rows.add(
+                row(
+                        "finetune where every task of a family fails",
+                        6,
+                        s ->
+                                trainedCall(
+                                        List.of("mcr-noisy", "failed", "com.example.NoSuchMetric"),
+                                        "finetune",
+                                        "--conf",
+                                        conf.toString(),
+                                        "--set",
+                                        "tasks.families.mcr-noisy.metric=com.example.NoSuchMetric",
+                                        "--run-dir",
+                                        s.resolve("finetune").toString())));
 
         // --- Run-directory conflicts (exit 5): refused before any unroll. ---
         rows.add(

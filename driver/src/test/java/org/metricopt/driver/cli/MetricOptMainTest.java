@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
-import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.valuefn.ValueFunction;
 import org.metricopt.driver.meta.Checkpoints;
 import org.metricopt.driver.meta.MetaState;
@@ -30,8 +29,8 @@ import org.metricopt.driver.testing.TinyConf;
 
 /**
  * The command line end to end: {@code run} on a tiny configuration writes the whole run directory
- * of DESIGN.md section 6 with the summary.json contract, and bad input gives the documented exit
- * code and one line on stderr.
+ * of docs/DESIGN.md section 6 with the summary.json contract, and bad input gives the documented
+ * exit code and one line on stderr.
  */
 class MetricOptMainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -247,7 +246,8 @@ class MetricOptMainTest {
             throws IOException {
         Path conf = tinyConf(tmp);
         MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
-        int d = BaseNetwork.of(config.network()).adapterDim();
+        // The value function's input: phi and the task context.
+        int d = org.metricopt.common.valuefn.ValueLearner.of(config).inputs();
         Path run = tmp.resolve("trained");
         String runUri = run.toUri().toString().replaceAll("/+$", "");
         MetaState state =

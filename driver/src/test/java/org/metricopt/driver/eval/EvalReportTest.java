@@ -47,6 +47,7 @@ class EvalReportTest {
                 "ok",
                 null,
                 lr,
+                method.startsWith("metricopt-") ? 0.3 : Double.NaN,
                 0.9,
                 fin,
                 new int[] {0, 10, 20},
@@ -62,6 +63,7 @@ class EvalReportTest {
                 "failed",
                 "NaN loss at step 7",
                 0.01,
+                Double.NaN,
                 0.9,
                 Double.NaN,
                 new int[0],
@@ -213,6 +215,7 @@ class EvalReportTest {
 
         assertThat(fieldNames(root)).containsExactly("families", "value_function", "command");
         assertThat(fieldNames(root.get("families"))).containsExactly("cifar-auroc", "mnist-f1");
+        assertThat(fieldNames(root.get("value_function"))).containsExactly("spearman", "families");
         assertThat(root.get("value_function").get("spearman").asDouble()).isEqualTo(0.8);
         assertThat(root.get("command").asText()).isEqualTo(COMMAND);
 
@@ -226,7 +229,14 @@ class EvalReportTest {
         JsonNode mo = mnist.get("methods").get("metricopt-sgd");
         assertThat(fieldNames(mo))
                 .containsExactly(
-                        "mean", "ci95", "n", "failed", "learning_rate", "win_rate_vs", "diff_vs");
+                        "mean",
+                        "ci95",
+                        "n",
+                        "failed",
+                        "learning_rate",
+                        "lambda",
+                        "win_rate_vs",
+                        "diff_vs");
         assertThat(mo.get("mean").asDouble()).isCloseTo(1.1 / 3, EPS);
         assertThat(mo.get("ci95").isArray()).isTrue();
         assertThat(mo.get("ci95")).hasSize(2);
@@ -385,7 +395,16 @@ class EvalReportTest {
         String uri = dir.resolve("eval").toUri().toString();
         assertThat(uri).startsWith("file:");
 
-        Summary s = EvalReport.write(new Configuration(), uri, example(), 0.8, COMMAND);
+        Summary s =
+                EvalReport.write(
+                        new Configuration(),
+                        uri,
+                        example(),
+                        0.8,
+                        Map.of(
+                                "mnist-f1",
+                                new EvalReport.Diagnostics(0.6, 0.5, 0.55, 0.3, 0.45, 0.2, 0.01)),
+                        COMMAND);
 
         Path eval = dir.resolve("eval");
         try (var files = Files.list(eval)) {
@@ -414,5 +433,44 @@ class EvalReportTest {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    @Test
+    void diagnosticsAndLambdaReachTheJsonAndTheReport() throws Exception {
+        Summary s =
+                EvalReport.summarise(
+                        example(),
+                        0.8,
+                        Map.of(
+                                "mnist-f1",
+                                new EvalReport.Diagnostics(
+                                        0.61, 0.52, 0.55, 0.31, 0.47, 0.2, 0.013)),
+                        COMMAND);
+        JsonNode root = MAPPER.readTree(EvalReport.toJson(s));
+        JsonNode d = root.at("/value_function/families/mnist-f1");
+        assertThat(d.get("prior_spearman").asDouble()).isEqualTo(0.61);
+        assertThat(d.get("step_index_spearman").asDouble()).isEqualTo(0.52);
+        assertThat(d.get("forward_spearman").asDouble()).isEqualTo(0.55);
+        assertThat(d.get("forward_step_index_spearman").asDouble()).isEqualTo(0.31);
+        assertThat(d.get("forward_test_metric_spearman").asDouble()).isEqualTo(0.47);
+        assertThat(d.get("gradient_cosine_validation").asDouble()).isEqualTo(0.2);
+        assertThat(d.get("gradient_norm_raw").asDouble()).isEqualTo(0.013);
+        String md = EvalReport.toMarkdown(s, COMMAND, "now");
+        assertThat(md)
+                .contains("| mnist-f1 | 0.610 | 0.520 | 0.550 | 0.310 | 0.470 | 0.200 | 0.0130 |");
+        boolean anyLambda = false;
+        for (JsonNode family : root.get("families")) {
+            for (var m = family.get("methods").fields(); m.hasNext(); ) {
+                var e = m.next();
+                if (e.getKey().startsWith("metricopt-")
+                        && !e.getKey().equals("metricopt-learned")) {
+                    assertThat(e.getValue().get("lambda").asDouble()).isEqualTo(0.3);
+                    anyLambda = true;
+                } else {
+                    assertThat(e.getValue().has("lambda")).isFalse();
+                }
+            }
+        }
+        assertThat(anyLambda).isTrue();
     }
 }

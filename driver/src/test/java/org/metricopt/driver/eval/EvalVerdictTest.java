@@ -16,6 +16,7 @@ class EvalVerdictTest {
                 "ok",
                 "",
                 0.1,
+                Double.NaN,
                 0.5,
                 value,
                 new int[] {0, 10},

@@ -25,7 +25,7 @@ import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.SparkTestBase;
 
 /**
- * Resume is exact (DESIGN.md section 5): two iterations, a stop and a resume to four give
+ * Resume is exact (docs/DESIGN.md section 5): two iterations, a stop and a resume to four give
  * bit-identical value-function weights to four uninterrupted iterations, and the Parquet logs of
  * the resumed run hold each iteration once. A run directory is never reused by accident.
  */

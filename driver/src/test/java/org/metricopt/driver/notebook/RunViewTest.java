@@ -56,6 +56,14 @@ class RunViewTest {
             assertPng(run.learningCurves());
             assertPng(run.finetuningCurves("mcr-noisy"));
             assertPng(Chart.lines("spearman", run.metrics(), "iteration", "vf_spearman_prior"));
+            assertPng(run.valueFunctionCurves(2));
+            assertThat(
+                            run.diagnostics().select("family").collectAsList().stream()
+                                    .map(r -> r.getString(0))
+                                    .toList())
+                    .containsExactly("aucpr-imbalanced", "input-shift", "mcr-noisy");
+            assertThat(run.diagnostics().columns())
+                    .contains("prior_spearman", "forward_spearman", "gradient_cosine_validation");
 
             MetaTestTable table = run.metaTestTable();
             assertThat(table.markdown())
