@@ -6,7 +6,7 @@ Usage: deploy/bench/thread_cpu.py PID SECONDS
 Reads /proc/PID/task/*/stat (utime + stime, in USER_HZ = 100 ticks per second) at the start and
 the end of the window and prints the difference per thread name, digits folded to '#' (Linux keeps
 the first 15 characters of a name: "Executor task l" are Spark's task threads, "C2 CompilerThre"
-the JIT). BENCHMARKS.md uses it on the metricopt JVM and on standalone executor JVMs
+the JIT). docs/benchmarks-history.md uses it on the metricopt JVM and on standalone executor JVMs
 (pgrep -f CoarseGrainedExecutorBackend).
 """
 import collections

@@ -92,7 +92,8 @@ public final class CnnFilm extends BaseNetwork {
             // Stored channels-last, [B, 14, 14, 2 c1] row-major: the rows a step selects are then
             // channels-last too, and so is everything the head computes from them, where
             // PyTorch's CPU max pooling is vectorised over channels (on [B, C, H, W] rows it took
-            // about a third of each step; BENCHMARKS.md, cnn-film). The reshape of the permuted
+            // about a third of each step; docs/benchmarks-history.md, cnn-film). The reshape of the
+            // permuted
             // view is the copy.
             long n = pooled.getShape().get(0);
             NDArray rows = pooled.transpose(0, 2, 3, 1).reshape(n, -1).reshape(n, 14, 14, 2L * c1);

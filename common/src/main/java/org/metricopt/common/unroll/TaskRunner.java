@@ -136,7 +136,7 @@ public final class TaskRunner {
      * back to the OS ({@link org.metricopt.common.io.NativeHeap}). Off by default: measured with N
      * = 16 it lowers an executor's RSS ceiling over 1,000 small tasks (about 620 MiB instead of
      * 690) but costs about 5% of single-thread throughput and makes RSS oscillate between trims
-     * (BENCHMARKS.md).
+     * (docs/benchmarks-history.md).
      */
     static final int TRIM_EVERY = Integer.getInteger("metricopt.mallocTrimEvery", 0);
 
