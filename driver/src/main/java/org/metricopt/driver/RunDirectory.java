@@ -52,6 +52,21 @@ public final class RunDirectory {
         return conf;
     }
 
+    /**
+     * Creates {@code <run directory>/eventlog} (Spark needs the event-log directory to exist) and
+     * returns its qualified URI.
+     */
+    public static String eventLogDirectory(MetricOptConfig config, String runDirUri) {
+        Configuration conf = org.metricopt.driver.SparkSessions.hadoopConfWithoutSpark(config);
+        String dir = runDirUri.replaceAll("/+$", "") + "/eventlog";
+        try {
+            HadoopFiles.fs(conf, dir).mkdirs(new org.apache.hadoop.fs.Path(dir));
+        } catch (IOException e) {
+            throw HadoopFiles.ioFailure("cannot create " + dir, e);
+        }
+        return HadoopFiles.qualify(conf, dir);
+    }
+
     /** Writes run.json: command, resolved configuration and provenance. */
     public void writeRunJson(
             String command, MetricOptConfig config, Map<String, Object> extraProvenance) {

@@ -35,7 +35,21 @@ public final class SparkSessions {
      * only run Spark SQL's own jobs, whose internal types this project does not register.
      */
     public static SparkSession create(MetricOptConfig config, boolean strictKryo) {
+        return create(config, strictKryo, null);
+    }
+
+    /**
+     * As {@link #create(MetricOptConfig, boolean)}, writing Spark's event log to {@code
+     * eventLogDir} (an existing directory URI) when it is not null and spark.eventLog.enabled is
+     * not set already (by spark-submit --conf, say).
+     */
+    public static SparkSession create(
+            MetricOptConfig config, boolean strictKryo, String eventLogDir) {
         SparkConf conf = new SparkConf(true);
+        if (eventLogDir != null && !conf.contains("spark.eventLog.enabled")) {
+            conf.set("spark.eventLog.enabled", "true");
+            conf.set("spark.eventLog.dir", eventLogDir);
+        }
         if (!conf.contains("spark.master")) {
             conf.setMaster(config.spark().master());
         }
@@ -97,7 +111,8 @@ public final class SparkSessions {
         // their own pool (WRITE_POOL), so their one-task jobs take the next free task slot instead
         // of queueing behind every unroll already submitted, including the next iteration's.
         // Executors touch their initial heap up front, so their resident set does not creep up
-        // over the first hundreds of tasks as heap pages get used (BENCHMARKS.md, memory). Only
+        // over the first hundreds of tasks as heap pages get used (docs/benchmarks-history.md,
+        // memory). Only
         // the admin-level default; spark.executor.extraJavaOptions still comes after it.
         conf.setIfMissing("spark.executor.defaultJavaOptions", "-XX:+AlwaysPreTouch");
         conf.setIfMissing("spark.scheduler.mode", "FAIR");

@@ -252,7 +252,8 @@ public final class ConfigLoader {
                         sp.string("master"),
                         sp.string("app-name"),
                         sp.intIn("partitions", 0, 1_000_000),
-                        sp.intIn("djl-threads", 1, 1024));
+                        sp.intIn("djl-threads", 1, 1024),
+                        sp.bool("event-log"));
 
         int finetuneTasks = s.child("finetune").intIn("tasks", 1, 1_000_000);
 

@@ -8,6 +8,9 @@ import java.io.Serializable;
  * @param master the master URL used when spark.master is not set already
  * @param partitions partitions per task batch; 0 = automatic
  * @param djlThreads intra-op threads of the PyTorch engine per task
+ * @param eventLog write Spark's event log into the run directory ({@code eventlog/}), for a History
+ *     Server, unless spark.eventLog.enabled is set already
  */
-public record SparkSettings(String master, String appName, int partitions, int djlThreads)
+public record SparkSettings(
+        String master, String appName, int partitions, int djlThreads, boolean eventLog)
         implements Serializable {}

@@ -10,6 +10,7 @@ import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.driver.FinetuneJob;
 import org.metricopt.driver.RunDirectory;
+import org.metricopt.driver.RunStatus;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.driver.ThetaStore;
 import org.metricopt.driver.meta.MetaTestJob;
@@ -105,39 +106,51 @@ public final class MetricOptMain implements Callable<Integer> {
     }
 
     static int report(Exception ex, boolean verbose) {
-        MetricOptException moe = find(ex);
-        if (moe != null) {
-            System.err.println("metricopt: error: " + oneLine(moe.getMessage()));
-            if (verbose) {
-                ex.printStackTrace();
-            }
-            return moe.exitCode();
-        }
-        // A file-system failure that reached us unclassified (Spark's own Parquet writes): the
-        // I/O class, so schedulers can tell it from a bug; its message names the path.
-        for (Throwable c = ex; c != null; c = c.getCause()) {
-            if (c instanceof java.io.IOException io) {
-                System.err.println(
-                        "metricopt: error: I/O failure: "
-                                + io.getClass().getSimpleName()
-                                + ": "
-                                + firstLine(io.getMessage()));
-                if (verbose) {
-                    ex.printStackTrace();
-                }
-                return ErrorClass.IO_FAILURE.exitCode();
-            }
-        }
         System.err.println(
                 "metricopt: error: "
-                        + ex.getClass().getSimpleName()
-                        + ": "
-                        + firstLine(ex.getMessage())
-                        + (verbose ? "" : " (rerun with --verbose for the stack trace)"));
+                        + describe(ex)
+                        + (verbose || classify(ex) != ErrorClass.INTERNAL
+                                ? ""
+                                : " (rerun with --verbose for the stack trace)"));
         if (verbose) {
             ex.printStackTrace();
         }
-        return ErrorClass.INTERNAL.exitCode();
+        return classify(ex).exitCode();
+    }
+
+    /**
+     * The class of an error that ended a command: a {@link MetricOptException}'s own; a file-system
+     * failure that reached us unclassified (Spark's own Parquet writes) is I/O, so schedulers can
+     * tell it from a bug; anything else is internal.
+     */
+    static ErrorClass classify(Throwable ex) {
+        MetricOptException moe = find(ex);
+        if (moe != null) {
+            return moe.errorClass();
+        }
+        for (Throwable c = ex; c != null; c = c.getCause()) {
+            if (c instanceof java.io.IOException) {
+                return ErrorClass.IO_FAILURE;
+            }
+        }
+        return ErrorClass.INTERNAL;
+    }
+
+    /** The one-line message of an error that ended a command (without the "error:" prefix). */
+    static String describe(Throwable ex) {
+        MetricOptException moe = find(ex);
+        if (moe != null) {
+            return oneLine(moe.getMessage());
+        }
+        for (Throwable c = ex; c != null; c = c.getCause()) {
+            if (c instanceof java.io.IOException io) {
+                return "I/O failure: "
+                        + io.getClass().getSimpleName()
+                        + ": "
+                        + firstLine(io.getMessage());
+            }
+        }
+        return ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage());
     }
 
     private static MetricOptException find(Throwable t) {
@@ -216,7 +229,11 @@ public final class MetricOptMain implements Callable<Integer> {
                     forceNew,
                     OUT);
         }
-        SparkSession spark = SparkSessions.create(config, !"show".equals(command));
+        String eventLogDir = null;
+        if (config.spark().eventLog() && !"show".equals(command)) {
+            eventLogDir = RunDirectory.eventLogDirectory(config, runDirUri);
+        }
+        SparkSession spark = SparkSessions.create(config, !"show".equals(command), eventLogDir);
         try {
             org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
             RunDirectory runDir = new RunDirectory(conf, runDirUri);
@@ -235,7 +252,18 @@ public final class MetricOptMain implements Callable<Integer> {
             OUT.println(
                     "run directory: "
                             + org.metricopt.common.config.Redaction.maskUriPasswords(runDir.uri()));
-            body.run(spark, config, runDir);
+            RunStatus status = "show".equals(command) ? null : RunStatus.start(runDir, command);
+            try {
+                body.run(spark, config, runDir);
+            } catch (RuntimeException | Error e) {
+                if (status != null) {
+                    status.failed(classify(e), describe(e));
+                }
+                throw e;
+            }
+            if (status != null) {
+                status.succeeded();
+            }
             return 0;
         } finally {
             spark.stop();

@@ -105,6 +105,14 @@ public final class Checkpoints {
      * checkpoint whose bytes are damaged throws INVALID_CHECKPOINT.
      */
     public static Optional<MetaState> latest(Configuration conf, String runDir) {
+        return latestCompleteDirectory(conf, runDir).map(dir -> read(conf, dir));
+    }
+
+    /**
+     * The directory of the newest checkpoint that has its completion marker (not yet verified
+     * against it); empty when there is none.
+     */
+    public static Optional<String> latestCompleteDirectory(Configuration conf, String runDir) {
         Path root = new Path(runDir + "/checkpoints");
         FileSystem fs = HadoopFiles.fs(conf, runDir);
         FileStatus[] dirs;
@@ -129,10 +137,9 @@ public final class Checkpoints {
                         .reversed());
         for (FileStatus d : candidates) {
             String dir = d.getPath().toString();
-            if (!HadoopFiles.exists(conf, dir + "/" + COMPLETE)) {
-                continue;
+            if (HadoopFiles.exists(conf, dir + "/" + COMPLETE)) {
+                return Optional.of(dir);
             }
-            return Optional.of(read(conf, dir));
         }
         return Optional.empty();
     }

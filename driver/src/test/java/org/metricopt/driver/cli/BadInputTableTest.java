@@ -2,6 +2,8 @@ package org.metricopt.driver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,6 +34,7 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.IdxTestFiles;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.nets.Theta;
+import org.metricopt.driver.RunStatus;
 import org.metricopt.driver.meta.Checkpoints;
 import org.metricopt.driver.meta.MetaState;
 import org.metricopt.driver.meta.MetaTrainJob;
@@ -977,6 +980,9 @@ class BadInputTableTest {
         Path scratch = Files.createTempDirectory(root, "row");
         Call call = row.scenario().prepare(scratch);
         SortedMap<String, String> before = snapshot(call.watched());
+        Path statusFile = call.watched().resolve(RunStatus.FILE);
+        String statusBefore =
+                Files.exists(statusFile) ? sha256(Files.readAllBytes(statusFile)) : null;
 
         PrintStream original = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -998,6 +1004,13 @@ class BadInputTableTest {
                 .startsWith("metricopt: error: ")
                 .doesNotContain("\tat ", "rerun with --verbose")
                 .contains(call.named());
+        // status.json records the failed command (RunStatus); everything else stays as it was.
+        Path status = call.watched().resolve(RunStatus.FILE);
+        if (Files.exists(status) && !sha256(Files.readAllBytes(status)).equals(statusBefore)) {
+            JsonNode s = new ObjectMapper().readTree(status.toFile());
+            assertThat(s.get("state").asText()).isEqualTo("failed");
+            assertThat(s.get("exit_code").asInt()).isEqualTo(row.exitCode());
+        }
         assertThat(snapshot(call.watched()))
                 .as("%s is unchanged", call.watched())
                 .isEqualTo(before);
@@ -1140,6 +1153,9 @@ class BadInputTableTest {
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.toList()) {
                 String rel = dir.relativize(p).toString();
+                if (rel.equals(RunStatus.FILE) || rel.equals("." + RunStatus.FILE + ".crc")) {
+                    continue; // the outcome of the last command, checked on its own
+                }
                 out.put(rel, Files.isDirectory(p) ? "dir" : sha256(Files.readAllBytes(p)));
             }
         } catch (IOException e) {

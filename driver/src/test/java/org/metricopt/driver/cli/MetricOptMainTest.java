@@ -65,8 +65,28 @@ class MetricOptMainTest {
     void runWritesTheWholeRunDirectoryAndTheSummaryContract(@TempDir Path tmp) throws IOException {
         Path conf = tinyConf(tmp);
         Path run = tmp.resolve("run");
-        Result r = execute("run", "--conf", conf.toString(), "--run-dir", run.toUri().toString());
+        Result r =
+                execute(
+                        "run",
+                        "--conf",
+                        conf.toString(),
+                        "--set",
+                        "spark.event-log=true",
+                        "--run-dir",
+                        run.toUri().toString());
         assertThat(r.exitCode()).as(r.stderr()).isZero();
+        // Spark's event log, for a History Server: one application's (rolling) log, finished.
+        List<Path> apps;
+        try (Stream<Path> logs = Files.list(run.resolve("eventlog"))) {
+            apps = logs.toList();
+        }
+        assertThat(apps).singleElement().asString().contains("local-");
+        try (Stream<Path> files = Files.list(apps.get(0))) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList())
+                    .anyMatch(n -> n.startsWith("events_"))
+                    .anyMatch(n -> n.startsWith("appstatus_"))
+                    .noneMatch(n -> n.endsWith(".inprogress"));
+        }
 
         assertThat(run.resolve("run.json")).isRegularFile();
         assertThat(run.resolve("checkpoints/iter-000002/_COMPLETE")).isRegularFile();
@@ -113,6 +133,16 @@ class MetricOptMainTest {
         assertThat(spearman.isNumber()).as(spearman.toString()).isTrue();
         assertThat(spearman.asDouble()).isBetween(-1.0, 1.0);
         assertThat(summary.get("command").asText()).contains("run").contains("--run-dir");
+
+        // What a scheduler reads instead of the log.
+        JsonNode status = JSON.readTree(run.resolve("status.json").toFile());
+        assertThat(status.get("state").asText()).isEqualTo("succeeded");
+        assertThat(status.get("command").asText()).isEqualTo("run");
+        assertThat(status.get("exit_code").asInt()).isZero();
+        assertThat(status.get("message").isNull()).isTrue();
+        assertThat(status.get("last_complete_checkpoint").asText()).endsWith("iter-000002");
+        assertThat(java.time.Instant.parse(status.get("updated").asText()))
+                .isAfterOrEqualTo(java.time.Instant.parse(status.get("started").asText()));
     }
 
     @Test
@@ -288,5 +318,12 @@ class MetricOptMainTest {
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.errorLines()).singleElement().asString().contains("run meta-train first");
         assertThat(run.resolve("eval")).doesNotExist();
+        JsonNode status = JSON.readTree(run.resolve("status.json").toFile());
+        assertThat(status.get("state").asText()).isEqualTo("failed");
+        assertThat(status.get("command").asText()).isEqualTo("meta-test");
+        assertThat(status.get("exit_code").asInt()).isEqualTo(r.exitCode());
+        assertThat(status.get("exit_class").asText()).isNotEqualTo("INTERNAL");
+        assertThat(status.get("message").asText()).contains("run meta-train first");
+        assertThat(status.get("last_complete_checkpoint").isNull()).isTrue();
     }
 }
