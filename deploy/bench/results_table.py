@@ -2,6 +2,10 @@
 """Prints the README's held-out result tables from run directories' eval/summary.json (stdlib).
 
     /usr/bin/python3 deploy/bench/results_table.py runs/fashion-mnist runs/fashion-mnist-seed7
+    /usr/bin/python3 deploy/bench/results_table.py --across runs/fashion-mnist runs/fashion-mnist-seed7
+
+With --across: one compact table of the issue's acceptance comparisons, a column per run and
+family, instead of the per-run tables.
 
 Per run: the mean test metric ± half-CI of every method per family; the paired comparisons of
 MetricOpt (SGD/Adam and their best-observed checkpoints) and of the learned optimizer against the
@@ -21,6 +25,7 @@ PAIRS = [("metricopt-sgd", "ce-sgd"), ("metricopt-adam", "ce-adam"),
          ("metricopt-sgd", "ce-sgd-best-observed"), ("metricopt-adam", "ce-adam-best-observed"),
          ("metricopt-sgd-best-observed", "ce-sgd-best-observed"),
          ("metricopt-adam-best-observed", "ce-adam-best-observed"),
+         ("metricopt-sgd-best-observed", "ce-adam-best-observed"),
          ("metricopt-oracle-sgd", "ce-sgd"), ("metricopt-oracle-adam", "ce-adam"),
          ("metricopt-learned", "ce-adam"), ("metricopt-learned", "metricopt-sgd")]
 
@@ -95,5 +100,43 @@ def main(dirs):
                 print("| %s | %s |" % (label, " | ".join(vals)))
 
 
+ACCEPTANCE = [("metricopt-sgd", "ce-sgd"), ("metricopt-adam", "ce-adam"),
+              ("metricopt-sgd", "metricopt-random-sgd"), ("metricopt-adam", "metricopt-random-adam"),
+              ("metricopt-sgd", "ce-adam-best-observed"), ("metricopt-adam", "ce-adam-best-observed"),
+              ("metricopt-sgd-best-observed", "ce-adam-best-observed"),
+              ("metricopt-adam-best-observed", "ce-adam-best-observed"),
+              ("metricopt-learned", "ce-adam")]
+ACROSS_FAMILIES = ("aucpr-imbalanced", "mcr-noisy")
+
+
+def across(dirs):
+    runs = [(os.path.basename(d.rstrip("/")), json.load(open(os.path.join(d, "eval", "summary.json"))))
+            for d in dirs]
+    cols = [(name, f) for f in ACROSS_FAMILIES for name, _ in runs]
+    print("| comparison | " + " | ".join("%s, %s" % (f, name) for name, f in cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for a, b in ACCEPTANCE:
+        cells = []
+        for name, f in cols:
+            s = dict(runs)[name]
+            ms = s["families"].get(f, {}).get("methods", {}).get(a)
+            cells.append((fmt_cmp(ms, b) if ms else None) or "—")
+        print("| %s − %s | %s |" % (a, b, " | ".join(cells)))
+    keys = [("prior_spearman", "prior ρ"), ("step_index_spearman", "step-index ρ"),
+            ("forward_spearman", "forward ρ of adapted f"),
+            ("forward_step_index_spearman", "forward ρ of the step index"),
+            ("forward_test_metric_spearman", "forward ρ of the test-split metric (noise ceiling)"),
+            ("gradient_cosine_validation", "cos(∇f, ∇ validation loss)")]
+    for key, label in keys:
+        cells = []
+        for name, f in cols:
+            v = dict(runs)[name].get("value_function", {}).get("families", {}).get(f, {}).get(key)
+            cells.append("—" if v is None else "%.3f" % v)
+        print("| %s | %s |" % (label, " | ".join(cells)))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--across"]:
+        across(sys.argv[2:])
+    else:
+        main(sys.argv[1:])
