@@ -28,6 +28,8 @@ import picocli.CommandLine.Mixin;
 @Command(
         name = "metricopt",
         mixinStandardHelpOptions = true,
+        // --help and --version on every command and subcommand ("metricopt run --help").
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = MetricOptMain.Version.class,
         description = "Meta-learning to optimise black-box metrics (MetricOpt) on Apache Spark.",
         subcommands = {

@@ -243,6 +243,43 @@ class MetricOptMainTest {
     }
 
     @Test
+    void helpWorksOnEveryCommandAndSubcommand() {
+        for (List<String> command :
+                List.of(
+                        List.<String>of(),
+                        List.of("pretrain"),
+                        List.of("finetune"),
+                        List.of("meta-train"),
+                        List.of("meta-test"),
+                        List.of("run"),
+                        List.of("show"),
+                        List.of("bench"),
+                        List.of("bench", "inner-loop"),
+                        List.of("bench", "meta-iteration"),
+                        List.of("jupyter"),
+                        List.of("jupyter", "install"))) {
+            List<String> args = new java.util.ArrayList<>(command);
+            args.add("--help");
+            PrintStream original = System.out;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            Result r;
+            try {
+                r = execute(args.toArray(String[]::new));
+            } finally {
+                System.setOut(original);
+            }
+            assertThat(r.exitCode()).as("%s: %s", args, r.stderr()).isZero();
+            assertThat(r.errorLines()).as("%s", args).isEmpty();
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .as("%s", args)
+                    .contains(
+                            "Usage: metricopt"
+                                    + (command.isEmpty() ? "" : " " + String.join(" ", command)));
+        }
+    }
+
+    @Test
     void unknownConfigKeyExitsWithTwoAndOneLineSuggestingTheKey(@TempDir Path tmp)
             throws IOException {
         Path conf = tinyConf(tmp);
