@@ -113,23 +113,32 @@ public final class MetricOptRule implements PhiOptimizer, PhiOptimizer.ValueGuid
                 rng);
     }
 
+    /**
+     * MetricOpt's update direction (docs/DESIGN.md section 3.4), also used by its controls: {@code
+     * out = grad + lambda * (|grad| / |direction|) * direction}, the direction norm-matched to the
+     * loss gradient. With {@code project}, a loss gradient whose descent step -g would raise the
+     * predicted metric ({@code <g, direction> < 0}) first loses its component along the direction.
+     */
+    static void combine(
+            float[] grad, float[] direction, double lambda, boolean project, float[] out) {
+        double gn = Stats.norm(grad);
+        double vn = Stats.norm(direction);
+        double scale = vn > 0 ? lambda * gn / vn : 0.0;
+        double dot = 0;
+        for (int i = 0; i < grad.length; i++) {
+            dot += (double) grad[i] * direction[i];
+        }
+        double remove = project && dot < 0 && vn > 0 ? dot / (vn * vn) : 0.0;
+        for (int i = 0; i < grad.length; i++) {
+            out[i] = (float) (grad[i] - remove * direction[i] + scale * direction[i]);
+        }
+    }
+
     @Override
     public void step(float[] phi, float[] grad, int t) {
         history.add(phi.clone());
         valueFunction.valueAndGradient(Inputs.row(phi, context), valueGrad);
-        double gn = Stats.norm(grad);
-        double vn = Stats.norm(valueGrad);
-        double scale = vn > 0 ? lambda * gn / vn : 0.0;
-        // With projection, a loss gradient whose descent step -g would raise the predicted metric
-        // (<g, grad f> < 0) loses its component along grad f first.
-        double dot = 0;
-        for (int i = 0; i < grad.length; i++) {
-            dot += (double) grad[i] * valueGrad[i];
-        }
-        double remove = project && dot < 0 && vn > 0 ? dot / (vn * vn) : 0.0;
-        for (int i = 0; i < grad.length; i++) {
-            combined[i] = (float) (grad[i] - remove * valueGrad[i] + scale * valueGrad[i]);
-        }
+        combine(grad, valueGrad, lambda, project, combined);
         base.step(phi, combined, t);
     }
 

@@ -1,7 +1,6 @@
 package org.metricopt.common.valuefn;
 
 import org.metricopt.common.nets.TaskNetwork;
-import org.metricopt.common.stats.Stats;
 import org.metricopt.common.unroll.PhiOptimizer;
 
 /**
@@ -31,11 +30,7 @@ public final class OracleDirectionRule implements PhiOptimizer {
             direction = new float[grad.length];
         }
         net.validationLossAndGradient(phi, direction);
-        double dn = Stats.norm(direction);
-        double scale = dn > 0 ? lambda * Stats.norm(grad) / dn : 0.0;
-        for (int i = 0; i < grad.length; i++) {
-            combined[i] = (float) (grad[i] + scale * direction[i]);
-        }
+        MetricOptRule.combine(grad, direction, lambda, false, combined);
         base.step(phi, combined, t);
     }
 }

@@ -2,7 +2,6 @@ package org.metricopt.common.valuefn;
 
 import java.util.SplittableRandom;
 import org.metricopt.common.rng.Keys;
-import org.metricopt.common.stats.Stats;
 import org.metricopt.common.unroll.PhiOptimizer;
 
 /**
@@ -34,11 +33,7 @@ public final class RandomDirectionRule implements PhiOptimizer {
         for (int i = 0; i < direction.length; i++) {
             direction[i] = (float) Keys.gaussian(rng);
         }
-        double dn = Stats.norm(direction);
-        double scale = dn > 0 ? lambda * Stats.norm(grad) / dn : 0.0;
-        for (int i = 0; i < grad.length; i++) {
-            combined[i] = (float) (grad[i] + scale * direction[i]);
-        }
+        MetricOptRule.combine(grad, direction, lambda, false, combined);
         base.step(phi, combined, t);
     }
 }

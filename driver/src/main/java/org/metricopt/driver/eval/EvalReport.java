@@ -117,7 +117,21 @@ public final class EvalReport {
             double forwardStepIndex,
             double forwardCeiling,
             double gradientCosine,
-            double gradientNorm) {}
+            double gradientNorm) {
+        /** The family followed by every field in declaration order: one table row or line. */
+        public Object[] row(String family) {
+            return new Object[] {
+                family,
+                priorSpearman,
+                stepIndexSpearman,
+                forwardSpearman,
+                forwardStepIndex,
+                forwardCeiling,
+                gradientCosine,
+                gradientNorm
+            };
+        }
+    }
 
     /**
      * One task family.

@@ -172,14 +172,7 @@ final class MetaTestDiagnostics {
                             "%s: prior Spearman %.3f (step index %.3f), forward Spearman %.3f"
                                     + " (step index %.3f, test metric %.3f), cos(grad f, grad"
                                     + " validation loss) %.3f, raw |grad f| %.3g",
-                            e.getKey(),
-                            d.priorSpearman(),
-                            d.stepIndexSpearman(),
-                            d.forwardSpearman(),
-                            d.forwardStepIndex(),
-                            d.forwardCeiling(),
-                            d.gradientCosine(),
-                            d.gradientNorm()));
+                            d.row(e.getKey())));
             EvalReport.FamilySummary f = summary.families().get(e.getKey());
             if (f != null) {
                 for (Map.Entry<String, EvalReport.MethodSummary> m : f.methods().entrySet()) {

@@ -162,16 +162,7 @@ public final class RunView {
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, EvalReport.Diagnostics> e : recordedDiagnostics().entrySet()) {
             EvalReport.Diagnostics d = e.getValue();
-            rows.add(
-                    org.apache.spark.sql.RowFactory.create(
-                            e.getKey(),
-                            d.priorSpearman(),
-                            d.stepIndexSpearman(),
-                            d.forwardSpearman(),
-                            d.forwardStepIndex(),
-                            d.forwardCeiling(),
-                            d.gradientCosine(),
-                            d.gradientNorm()));
+            rows.add(org.apache.spark.sql.RowFactory.create(d.row(e.getKey())));
         }
         org.apache.spark.sql.types.StructType schema =
                 new org.apache.spark.sql.types.StructType()
