@@ -9,6 +9,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.FashionMnist;
@@ -176,6 +177,20 @@ public final class SparkSessions {
         }
         int parallelism = spark.sparkContext().defaultParallelism();
         return Math.max(1, Math.min(n, 4 * parallelism));
+    }
+
+    /**
+     * Broadcasts {@code payload} for the duration of {@code body} and destroys it afterwards, so
+     * executors free it even when the body fails.
+     */
+    public static <P, T> T withBroadcast(
+            SparkSession spark, P payload, java.util.function.Function<Broadcast<P>, T> body) {
+        Broadcast<P> b = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(payload);
+        try {
+            return body.apply(b);
+        } finally {
+            b.destroy();
+        }
     }
 
     /**

@@ -29,9 +29,10 @@ import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.nets.Theta;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.meta.Checkpoints;
-import org.metricopt.driver.meta.MetaState;
 import org.metricopt.driver.meta.MetaTrainJob;
 import org.metricopt.executor.ExecutorResources;
 import org.metricopt.executor.SparkTestBase;
@@ -196,14 +197,14 @@ class HdfsContractTest {
                 .containsExactly(onDisk.array(MetaState.SCALER_MEAN));
         assertThat(onHdfs.array(MetaState.SCALER_STD))
                 .containsExactly(onDisk.array(MetaState.SCALER_STD));
-        assertThat(onHdfs.array(MetaTrainJob.LEARNED_WEIGHTS))
-                .containsExactly(onDisk.array(MetaTrainJob.LEARNED_WEIGHTS));
-        assertThat(onHdfs.array(MetaTrainJob.LEARNED_ADAM_M))
-                .containsExactly(onDisk.array(MetaTrainJob.LEARNED_ADAM_M));
+        assertThat(onHdfs.array(MetaState.LEARNED_WEIGHTS))
+                .containsExactly(onDisk.array(MetaState.LEARNED_WEIGHTS));
+        assertThat(onHdfs.array(MetaState.LEARNED_ADAM_M))
+                .containsExactly(onDisk.array(MetaState.LEARNED_ADAM_M));
         assertThat(w)
                 .as("meta-training moved the weights")
                 .isNotEqualTo(
-                        MetaTrainJob.initialState(config(data, 3)).array(MetaState.VALUE_WEIGHTS));
+                        MetaLearner.initialState(config(data, 3)).array(MetaState.VALUE_WEIGHTS));
     }
 
     @Test

@@ -2,6 +2,9 @@ package org.metricopt.executor;
 
 import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.metricopt.common.outer.EsResult;
+import org.metricopt.common.outer.EsUnit;
+import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
 

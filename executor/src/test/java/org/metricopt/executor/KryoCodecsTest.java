@@ -8,6 +8,8 @@ import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.outer.EsResult;
+import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.testing.Fixtures;

@@ -5,9 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.metricopt.common.config.NetworkConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.Digests;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.rng.Keys;
 
@@ -112,7 +110,7 @@ public final class Theta {
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("format_version", FORMAT_VERSION);
         manifest.put("network", network.signature());
-        manifest.put("sha256", sha256(tensors));
+        manifest.put("sha256", Digests.sha256(tensors));
         manifest.put("metadata", metadata);
         HadoopFiles.writeAtomically(conf, dir + "/" + TENSORS, tensors);
         try {
@@ -160,7 +158,7 @@ public final class Theta {
         }
         String tensorsUri = dir + "/" + TENSORS;
         byte[] tensors = HadoopFiles.read(conf, tensorsUri);
-        if (!sha256(tensors).equals(manifest.get("sha256"))) {
+        if (!Digests.sha256(tensors).equals(manifest.get("sha256"))) {
             throw corrupt(
                     tensorsUri, "checksum does not match " + MANIFEST + "; run pretrain again");
         }
@@ -194,13 +192,5 @@ public final class Theta {
     private static MetricOptException corrupt(String uri, String what) {
         return new MetricOptException(
                 ErrorClass.INVALID_CHECKPOINT, "theta file " + uri + " " + what);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-        }
     }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.metricopt.common.config.ValueFunctionConfig;
 import org.metricopt.common.interp.Interpolation;
@@ -63,71 +62,8 @@ class ValueLearnerTest {
     /** The true metric of the synthetic tasks: it falls along u, whatever the path. */
     private static final float[] U = {1f, -1f, 0f, 0f, 0.5f, 0f, 0f, 0f};
 
-    private static double metric(double m0, float[] phi) {
-        double s = 0;
-        for (int i = 0; i < D; i++) {
-            s += U[i] * phi[i];
-        }
-        return m0 - 0.02 * s;
-    }
-
-    /**
-     * A task whose optimizer walks along its own random direction v; its observations and probes
-     * are the true metric at the points observed.
-     */
     private static Trajectory trajectory(TaskSpec spec, int index, String family) {
-        SplittableRandom rng = new SplittableRandom(spec.seed());
-        float[] v = new float[D];
-        for (int i = 0; i < D; i++) {
-            v[i] = (float) (0.2 * (rng.nextDouble() - 0.5));
-        }
-        double m0 = 0.2 + 0.3 * rng.nextDouble();
-        float[] phis = new float[(STEPS + 1) * D];
-        for (int t = 0; t <= STEPS; t++) {
-            for (int i = 0; i < D; i++) {
-                phis[t * D + i] = t * v[i];
-            }
-        }
-        double[] observed = new double[OBSERVED.length];
-        double[] probes = new double[OBSERVED.length * 4];
-        for (int k = 0; k < OBSERVED.length; k++) {
-            float[] phi =
-                    java.util.Arrays.copyOfRange(phis, OBSERVED[k] * D, (OBSERVED[k] + 1) * D);
-            observed[k] = metric(m0, phi);
-            for (int p = 0; p < 2; p++) {
-                float[] delta = Probes.delta(spec.seed(), k, p, D, spec.probeRadius());
-                float[] plus = phi.clone();
-                float[] minus = phi.clone();
-                for (int i = 0; i < D; i++) {
-                    plus[i] += delta[i];
-                    minus[i] -= delta[i];
-                }
-                probes[(k * 2 + p) * 2] = metric(m0, plus);
-                probes[(k * 2 + p) * 2 + 1] = metric(m0, minus);
-            }
-        }
-        float[] features = new float[TaskFeatures.SIZE];
-        features[0] = (float) rng.nextDouble();
-        return new Trajectory(
-                spec.id(),
-                index,
-                family,
-                "ce-sgd",
-                Trajectory.OK,
-                "",
-                D,
-                phis,
-                new float[STEPS + 1],
-                OBSERVED.clone(),
-                observed,
-                observed.clone(),
-                observed[0],
-                observed[OBSERVED.length - 1],
-                observed[0],
-                features,
-                probes,
-                new double[0],
-                0L);
+        return Fixtures.syntheticTrajectory(spec, index, family, U, STEPS, OBSERVED);
     }
 
     @Test

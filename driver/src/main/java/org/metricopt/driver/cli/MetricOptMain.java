@@ -226,7 +226,7 @@ public final class MetricOptMain implements Callable<Integer> {
             RunDirectory.claim(
                     SparkSessions.hadoopConfWithoutSpark(config),
                     runDirUri,
-                    org.metricopt.driver.meta.ConfigFingerprint.of(config),
+                    org.metricopt.common.outer.ConfigFingerprint.of(config),
                     resume,
                     forceNew,
                     OUT);
@@ -247,7 +247,7 @@ public final class MetricOptMain implements Callable<Integer> {
                                 "spark_version", spark.version(),
                                 "spark_master", spark.sparkContext().master(),
                                 "config_fingerprint",
-                                        org.metricopt.driver.meta.ConfigFingerprint.of(config),
+                                        org.metricopt.common.outer.ConfigFingerprint.of(config),
                                 "theta_dir", ThetaStore.directory(conf, config),
                                 "command_line", options.commandLine(command)));
             }

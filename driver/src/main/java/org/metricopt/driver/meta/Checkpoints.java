@@ -8,11 +8,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -24,7 +21,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.Digests;
 import org.metricopt.common.io.HadoopFiles;
+import org.metricopt.common.outer.MetaState;
 
 /**
  * Checkpoints of the meta-state under {@code <run>/checkpoints/iter-NNNNNN/} on any Hadoop file
@@ -95,7 +94,7 @@ public final class Checkpoints {
         byte[] bytes = encode(state);
         HadoopFiles.writeAtomically(conf, dir + "/" + STATE, bytes);
         haltIfAsked(state.iteration());
-        HadoopFiles.writeAtomically(conf, dir + "/" + COMPLETE, sha256(bytes) + "\n");
+        HadoopFiles.writeAtomically(conf, dir + "/" + COMPLETE, Digests.sha256(bytes) + "\n");
         return dir;
     }
 
@@ -156,7 +155,7 @@ public final class Checkpoints {
     public static MetaState read(Configuration conf, String dir) {
         String marker = HadoopFiles.readString(conf, dir + "/" + COMPLETE).trim();
         byte[] bytes = HadoopFiles.read(conf, dir + "/" + STATE);
-        if (!sha256(bytes).equals(marker)) {
+        if (!Digests.sha256(bytes).equals(marker)) {
             throw corrupt(
                     dir + "/" + STATE,
                     "does not match the checksum in "
@@ -250,14 +249,6 @@ public final class Checkpoints {
     private static MetricOptException corrupt(String source, String what) {
         return new MetricOptException(
                 ErrorClass.INVALID_CHECKPOINT, "checkpoint " + source + " " + what);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String utf8(byte[] b) {

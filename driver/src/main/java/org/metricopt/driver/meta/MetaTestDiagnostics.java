@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.ForwardSpearman;
 import org.metricopt.common.valuefn.InputScaler;

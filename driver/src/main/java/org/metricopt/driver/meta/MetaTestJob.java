@@ -20,6 +20,7 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.nets.EngineSetup;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
@@ -360,8 +361,8 @@ public final class MetaTestJob {
             String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
             ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
             float[] learned =
-                    state.has(MetaTrainJob.LEARNED_WEIGHTS)
-                            ? state.array(MetaTrainJob.LEARNED_WEIGHTS)
+                    state.has(MetaState.LEARNED_WEIGHTS)
+                            ? state.array(MetaState.LEARNED_WEIGHTS)
                             : new float[0];
             MetaTestPayload payload =
                     new MetaTestPayload(

@@ -13,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -32,12 +29,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.IdxTestFiles;
+import org.metricopt.common.io.Digests;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.nets.Theta;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.driver.RunStatus;
 import org.metricopt.driver.meta.Checkpoints;
-import org.metricopt.driver.meta.MetaState;
-import org.metricopt.driver.meta.MetaTrainJob;
 import org.metricopt.driver.testing.FaultyFileSystem;
 import org.metricopt.driver.testing.TinyConf;
 
@@ -557,7 +555,7 @@ class BadInputTableTest {
                             Checkpoints.write(
                                     new Configuration(),
                                     run.toUri().toString(),
-                                    MetaTrainJob.initialState(config));
+                                    MetaLearner.initialState(config));
                             return call(
                                     run,
                                     List.of(run.toString(), "0 iterations"),
@@ -982,7 +980,7 @@ class BadInputTableTest {
         SortedMap<String, String> before = snapshot(call.watched());
         Path statusFile = call.watched().resolve(RunStatus.FILE);
         String statusBefore =
-                Files.exists(statusFile) ? sha256(Files.readAllBytes(statusFile)) : null;
+                Files.exists(statusFile) ? Digests.sha256(Files.readAllBytes(statusFile)) : null;
 
         PrintStream original = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -1006,7 +1004,8 @@ class BadInputTableTest {
                 .contains(call.named());
         // status.json records the failed command (RunStatus); everything else stays as it was.
         Path status = call.watched().resolve(RunStatus.FILE);
-        if (Files.exists(status) && !sha256(Files.readAllBytes(status)).equals(statusBefore)) {
+        if (Files.exists(status)
+                && !Digests.sha256(Files.readAllBytes(status)).equals(statusBefore)) {
             JsonNode s = new ObjectMapper().readTree(status.toFile());
             assertThat(s.get("state").asText()).isEqualTo("failed");
             assertThat(s.get("exit_code").asInt()).isEqualTo(row.exitCode());
@@ -1117,7 +1116,8 @@ class BadInputTableTest {
         Configuration hadoop = new Configuration();
         String dir = Checkpoints.directory(run.toUri().toString().replaceAll("/$", ""), it);
         HadoopFiles.writeAtomically(hadoop, dir + "/" + Checkpoints.STATE, bytes);
-        HadoopFiles.writeAtomically(hadoop, dir + "/" + Checkpoints.COMPLETE, sha256(bytes) + "\n");
+        HadoopFiles.writeAtomically(
+                hadoop, dir + "/" + Checkpoints.COMPLETE, Digests.sha256(bytes) + "\n");
         return run.resolve(String.format("checkpoints/iter-%06d/%s", it, Checkpoints.STATE));
     }
 
@@ -1156,19 +1156,11 @@ class BadInputTableTest {
                 if (rel.equals(RunStatus.FILE) || rel.equals("." + RunStatus.FILE + ".crc")) {
                     continue; // the outcome of the last command, checked on its own
                 }
-                out.put(rel, Files.isDirectory(p) ? "dir" : sha256(Files.readAllBytes(p)));
+                out.put(rel, Files.isDirectory(p) ? "dir" : Digests.sha256(Files.readAllBytes(p)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

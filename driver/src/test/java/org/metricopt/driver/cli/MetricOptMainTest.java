@@ -21,10 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.ConfigLoader;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.valuefn.ValueFunction;
 import org.metricopt.driver.meta.Checkpoints;
-import org.metricopt.driver.meta.MetaState;
-import org.metricopt.driver.meta.MetaTrainJob;
 import org.metricopt.driver.testing.TinyConf;
 
 /**
@@ -318,7 +318,7 @@ class MetricOptMainTest {
         Path run = tmp.resolve("trained");
         String runUri = run.toUri().toString().replaceAll("/+$", "");
         MetaState state =
-                MetaTrainJob.initialState(config)
+                MetaLearner.initialState(config)
                         .with(1, MetaState.SCALER_MEAN, new float[d])
                         .with(1, MetaState.SCALER_STD, new float[d]);
         Checkpoints.write(new Configuration(), runUri, state);

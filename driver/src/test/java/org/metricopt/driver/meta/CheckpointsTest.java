@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.io.HadoopFiles;
+import org.metricopt.common.outer.MetaState;
 
 /**
  * Checkpoint format version 1 and the resume rules: only a checkpoint with its completion marker

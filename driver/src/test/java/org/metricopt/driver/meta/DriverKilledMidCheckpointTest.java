@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.driver.cli.MetricOptMain;
 import org.metricopt.driver.testing.TinyConf;
 
@@ -106,6 +107,6 @@ class DriverKilledMidCheckpointTest {
                 .hasBinaryContent(Files.readAllBytes(reference.resolve(finalState)));
         MetaState state = Checkpoints.latest(hadoop, runUri).orElseThrow();
         assertThat(state.iteration()).isEqualTo(3);
-        assertThat(state.has(MetaTrainJob.LEARNED_WEIGHTS)).isTrue();
+        assertThat(state.has(MetaState.LEARNED_WEIGHTS)).isTrue();
     }
 }

@@ -13,6 +13,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.FaultInjection;
@@ -80,22 +82,22 @@ class LearnedMetaTrainTest extends SparkTestBase {
 
         for (MetaState other : List.of(two, retried)) {
             assertThat(other.iteration()).isEqualTo(2);
-            assertThat(other.array(MetaTrainJob.LEARNED_WEIGHTS))
-                    .containsExactly(one.array(MetaTrainJob.LEARNED_WEIGHTS));
-            assertThat(other.array(MetaTrainJob.LEARNED_ADAM_V))
-                    .containsExactly(one.array(MetaTrainJob.LEARNED_ADAM_V));
+            assertThat(other.array(MetaState.LEARNED_WEIGHTS))
+                    .containsExactly(one.array(MetaState.LEARNED_WEIGHTS));
+            assertThat(other.array(MetaState.LEARNED_ADAM_V))
+                    .containsExactly(one.array(MetaState.LEARNED_ADAM_V));
             assertThat(other.array(MetaState.VALUE_WEIGHTS))
                     .containsExactly(one.array(MetaState.VALUE_WEIGHTS));
         }
         // The learned optimizer actually moved, and its Adam state was checkpointed.
-        MetaState initial = MetaTrainJob.initialState(config);
-        assertThat(one.array(MetaTrainJob.LEARNED_WEIGHTS))
-                .isNotEqualTo(initial.array(MetaTrainJob.LEARNED_WEIGHTS));
-        assertThat(one.counters()).containsEntry(MetaTrainJob.LEARNED_ADAM_STEP, 2L);
+        MetaState initial = MetaLearner.initialState(config);
+        assertThat(one.array(MetaState.LEARNED_WEIGHTS))
+                .isNotEqualTo(initial.array(MetaState.LEARNED_WEIGHTS));
+        assertThat(one.counters()).containsEntry(MetaState.LEARNED_ADAM_STEP, 2L);
         MetaState fromDisk =
                 Checkpoints.latest(new Configuration(), tmp.resolve("one").toUri().toString())
                         .orElseThrow();
-        assertThat(fromDisk.array(MetaTrainJob.LEARNED_WEIGHTS))
-                .containsExactly(one.array(MetaTrainJob.LEARNED_WEIGHTS));
+        assertThat(fromDisk.array(MetaState.LEARNED_WEIGHTS))
+                .containsExactly(one.array(MetaState.LEARNED_WEIGHTS));
     }
 }

@@ -43,7 +43,7 @@ class LogWritesTest extends SparkTestBase {
                     for (long it = 0; it < 3; it++) {
                         batch.addAll(rows(it, 30));
                     }
-                    MetaTrainJob.writePartitions(spark.createDataFrame(batch, SCHEMA), dir, 4);
+                    MetaTrainLogs.writePartitions(spark.createDataFrame(batch, SCHEMA), dir, 4);
                     assertThat(tmp.resolve("trajectories").toFile().list())
                             .contains("iteration=000000", "iteration=000001", "iteration=000002");
                     for (long it = 0; it < 3; it++) {
@@ -60,7 +60,8 @@ class LogWritesTest extends SparkTestBase {
                     }
 
                     // A resumed run writes iteration 1 again, with other rows.
-                    MetaTrainJob.writePartitions(spark.createDataFrame(rows(1, 7), SCHEMA), dir, 1);
+                    MetaTrainLogs.writePartitions(
+                            spark.createDataFrame(rows(1, 7), SCHEMA), dir, 1);
                     assertThat(spark.read().parquet(dir).filter("iteration = 1").count())
                             .isEqualTo(7);
                     assertThat(spark.read().parquet(dir).filter("iteration = 0").count())

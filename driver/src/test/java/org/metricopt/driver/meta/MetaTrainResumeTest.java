@@ -20,6 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.outer.ConfigFingerprint;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.SparkTestBase;
@@ -103,7 +106,7 @@ class MetaTrainResumeTest extends SparkTestBase {
                     assertThat(wa)
                             .as("meta-training moved the weights")
                             .isNotEqualTo(
-                                    MetaTrainJob.initialState(four).array(MetaState.VALUE_WEIGHTS));
+                                    MetaLearner.initialState(four).array(MetaState.VALUE_WEIGHTS));
                     assertThat(ckB.array(MetaState.SCALER_MEAN))
                             .containsExactly(ckA.array(MetaState.SCALER_MEAN));
                     assertThat(ckB.array(MetaState.SCALER_STD))

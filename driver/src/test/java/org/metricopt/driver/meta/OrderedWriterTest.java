@@ -25,7 +25,7 @@ class OrderedWriterTest {
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean overlapping = new AtomicBoolean();
         AtomicBoolean busy = new AtomicBoolean();
-        try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
+        try (OrderedWriter w = new OrderedWriter()) {
             for (int i = 0; i < 20; i++) {
                 int k = i;
                 w.submit(
@@ -48,7 +48,7 @@ class OrderedWriterTest {
                 new MetricOptException(ErrorClass.IO_FAILURE, "cannot write x: No space left");
         CountDownLatch gate = new CountDownLatch(1);
         AtomicBoolean checkpointWritten = new AtomicBoolean();
-        try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
+        try (OrderedWriter w = new OrderedWriter()) {
             w.submit(
                     () -> {
                         awaitQuietly(gate);
@@ -65,7 +65,7 @@ class OrderedWriterTest {
     void aFailureStopsTheCallerAtALaterSubmitOnceItHasHappened() {
         MetricOptException full =
                 new MetricOptException(ErrorClass.IO_FAILURE, "cannot write x: No space left");
-        try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
+        try (OrderedWriter w = new OrderedWriter()) {
             w.submit(
                     () -> {
                         throw full;
@@ -74,7 +74,7 @@ class OrderedWriterTest {
             // waits for the oldest write, which is the failed one: it surfaces within a few.
             assertThatThrownBy(
                             () -> {
-                                for (int i = 0; i <= MetaTrainJob.OrderedWriter.MAX_BACKLOG; i++) {
+                                for (int i = 0; i <= OrderedWriter.MAX_BACKLOG; i++) {
                                     w.submit(() -> {});
                                 }
                             })
@@ -86,8 +86,8 @@ class OrderedWriterTest {
     void submitReturnsAtOnceUntilTheBacklogIsFull() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
-        try (MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter()) {
-            for (int i = 0; i < MetaTrainJob.OrderedWriter.MAX_BACKLOG; i++) {
+        try (OrderedWriter w = new OrderedWriter()) {
+            for (int i = 0; i < OrderedWriter.MAX_BACKLOG; i++) {
                 int k = i;
                 // Returns although no write can finish while the gate is shut.
                 w.submit(
@@ -111,7 +111,7 @@ class OrderedWriterTest {
             w.drain();
         }
         List<Integer> expected = new ArrayList<>();
-        for (int i = 0; i < MetaTrainJob.OrderedWriter.MAX_BACKLOG; i++) {
+        for (int i = 0; i < OrderedWriter.MAX_BACKLOG; i++) {
             expected.add(i);
         }
         expected.add(99);
@@ -130,7 +130,7 @@ class OrderedWriterTest {
     void closeWaitsForTheWriteInFlight() throws InterruptedException {
         CountDownLatch started = new CountDownLatch(1);
         AtomicBoolean finished = new AtomicBoolean();
-        MetaTrainJob.OrderedWriter w = new MetaTrainJob.OrderedWriter();
+        OrderedWriter w = new OrderedWriter();
         w.submit(
                 () -> {
                     started.countDown();

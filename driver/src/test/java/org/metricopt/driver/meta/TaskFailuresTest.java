@@ -17,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.SparkTestBase;
@@ -97,8 +99,8 @@ class TaskFailuresTest extends SparkTestBase {
                     assertThat(after.iteration()).isEqualTo(1);
                     assertThat(after.array(MetaState.VALUE_WEIGHTS))
                             .containsExactly(first.array(MetaState.VALUE_WEIGHTS));
-                    assertThat(after.array(MetaTrainJob.LEARNED_WEIGHTS))
-                            .containsExactly(first.array(MetaTrainJob.LEARNED_WEIGHTS));
+                    assertThat(after.array(MetaState.LEARNED_WEIGHTS))
+                            .containsExactly(first.array(MetaState.LEARNED_WEIGHTS));
                 });
     }
 
@@ -120,9 +122,9 @@ class TaskFailuresTest extends SparkTestBase {
             o.add("seed=" + seed);
             MetricOptConfig c = config(theta, o.toArray(String[]::new));
             boolean firstClean =
-                    MetaTrainJob.batch(c, 0).stream().noneMatch(t -> t.family().equals("broken"));
+                    MetaLearner.tasks(c, 0).stream().noneMatch(t -> t.family().equals("broken"));
             boolean secondBroken =
-                    MetaTrainJob.batch(c, 1).stream().anyMatch(t -> t.family().equals("broken"));
+                    MetaLearner.tasks(c, 1).stream().anyMatch(t -> t.family().equals("broken"));
             if (firstClean && secondBroken) {
                 config = c;
             }

@@ -1,10 +1,11 @@
-package org.metricopt.driver.meta;
+package org.metricopt.common.outer;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import java.nio.charset.StandardCharsets;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.io.Digests;
 
 /**
  * A fingerprint of the settings that determine meta-training results. Settings that only change how
@@ -34,6 +35,6 @@ public final class ConfigFingerprint {
                         .withoutPath("pretrain.path")
                         .withoutPath("data.root");
         String canonical = c.root().render(ConfigRenderOptions.concise());
-        return Checkpoints.sha256(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        return Digests.sha256(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 }

@@ -1,4 +1,4 @@
-package org.metricopt.driver.meta;
+package org.metricopt.common.outer;
 
 import java.util.Collections;
 import java.util.SortedMap;
@@ -18,9 +18,34 @@ public record MetaState(
         String configFingerprint,
         SortedMap<String, float[]> arrays,
         SortedMap<String, Long> counters) {
+    /** The value function's meta-weights w. */
     public static final String VALUE_WEIGHTS = "value_function.weights";
+
+    /** The value function's input scaler, fitted on the first iteration's trajectories. */
     public static final String SCALER_MEAN = "value_function.scaler_mean";
+
     public static final String SCALER_STD = "value_function.scaler_std";
+
+    /** Adam's moments and step count on w (value-function.meta-optimizer = adam). */
+    public static final String VALUE_ADAM_M = "value_function.adam_m";
+
+    public static final String VALUE_ADAM_V = "value_function.adam_v";
+    public static final String VALUE_ADAM_STEP = "value_function.adam_step";
+
+    /** The learned optimizer's weights w_opt, and its clipped Adam's moments and step count. */
+    public static final String LEARNED_WEIGHTS = "learned_optimizer.weights";
+
+    public static final String LEARNED_ADAM_M = "learned_optimizer.adam_m";
+    public static final String LEARNED_ADAM_V = "learned_optimizer.adam_v";
+    public static final String LEARNED_ADAM_STEP = "learned_optimizer.adam_step";
+
+    /**
+     * Running variances of the ES and reparameterisation estimates ({@link RunningVariance}), each
+     * with a counter of its updates under the same name plus {@code _updates}.
+     */
+    public static final String LEARNED_VAR_ES = "learned_optimizer.running_variance_es";
+
+    public static final String LEARNED_VAR_RP = "learned_optimizer.running_variance_reparam";
 
     public MetaState {
         arrays = Collections.unmodifiableSortedMap(new TreeMap<>(arrays));

@@ -1,4 +1,4 @@
-package org.metricopt.executor;
+package org.metricopt.common.outer;
 
 import java.io.Serializable;
 import org.metricopt.common.tasks.TaskSpec;
