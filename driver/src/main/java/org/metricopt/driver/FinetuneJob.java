@@ -136,7 +136,7 @@ public final class FinetuneJob {
                             t.family(),
                             s.metric(),
                             t.method(),
-                            t.status(),
+                            t.status().id(),
                             t.failure(),
                             t.testMetricInitial(),
                             t.testMetricFinal(),

@@ -8,6 +8,7 @@ import org.metricopt.common.config.ValueFunctionConfig;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.Method;
 import org.metricopt.common.unroll.PhiOptimizer;
 import org.metricopt.common.unroll.TaskRunner;
 import org.metricopt.common.unroll.Trajectory;
@@ -71,10 +72,11 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
     }
 
     Trajectory run(TaskRunner runner, EvalUnit unit) {
-        String opt = EvalUnit.baseOptimizer(unit.method());
+        Method method = unit.kind();
+        String opt = method.baseOptimizer();
         TaskSpec spec = unit.spec().withOptimizer(opt, unit.learningRate());
         int d = runner.network().adapterDim();
-        if ("metricopt-learned".equals(unit.method())) {
+        if (method.rule() == Method.Rule.LEARNED_OPTIMIZER) {
             // At meta-test only the learned optimizer is used; the value function is dropped, and
             // its metric input is the last observed validation metric.
             LearnedOptimizer learned =
@@ -86,14 +88,14 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
             return runner.run(spec, unit.method(), learned);
         }
         PhiOptimizer base = PhiOptimizer.create(opt, unit.learningRate(), spec.momentum(), d);
-        switch (unit.method()) {
-            case "ce-sgd", "ce-adam", "ce-sgd-best-observed", "ce-adam-best-observed" -> {
+        switch (method.rule()) {
+            case CROSS_ENTROPY -> {
                 return runner.run(spec, unit.method(), base);
             }
-            case "ap-surrogate" -> {
+            case AP_SURROGATE -> {
                 return runner.run(spec.withLoss(TaskNetwork.AP_SURROGATE), unit.method(), base);
             }
-            case "metricopt-sgd", "metricopt-adam" -> {
+            case VALUE_FUNCTION -> {
                 MetaTestPayload state = metaState.value();
                 MetricOptRule rule =
                         new MetricOptRule(
@@ -107,19 +109,19 @@ public final class EvalPartition implements FlatMapFunction<Iterator<EvalUnit>, 
                                 spec.seed());
                 return runner.run(spec, unit.method(), rule);
             }
-            case "metricopt-oracle-sgd", "metricopt-oracle-adam" -> {
+            case ORACLE_DIRECTION -> {
                 return runner.run(
                         spec,
                         unit.method(),
                         net -> new OracleDirectionRule(base, unit.lambda(), net));
             }
-            case "metricopt-random-sgd", "metricopt-random-adam" -> {
+            case RANDOM_DIRECTION -> {
                 return runner.run(
                         spec,
                         unit.method(),
                         new RandomDirectionRule(base, unit.lambda(), spec.seed()));
             }
-            default -> throw new IllegalArgumentException("unknown method " + unit.method());
+            default -> throw new IllegalStateException("unhandled method " + unit.method());
         }
     }
 }

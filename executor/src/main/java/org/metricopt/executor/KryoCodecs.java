@@ -8,6 +8,7 @@ import org.metricopt.common.outer.EsResult;
 import org.metricopt.common.outer.EsUnit;
 import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.TaskStatus;
 import org.metricopt.common.unroll.Trajectory;
 
 /**
@@ -83,37 +84,37 @@ final class KryoCodecs {
 
         @Override
         public TaskSpec read(Kryo kryo, Input in, Class<TaskSpec> type) {
-            return new TaskSpec(
-                    in.readString(),
-                    in.readLong(),
-                    in.readInt(),
-                    in.readLong(),
-                    in.readString(),
-                    in.readString(),
-                    in.readString(),
-                    in.readString(),
-                    readInts(in),
-                    in.readDouble(),
-                    in.readInt(),
-                    in.readDouble(),
-                    readDoubles(in),
-                    in.readDouble(),
-                    in.readDouble(),
-                    in.readDouble(),
-                    in.readDouble(),
-                    in.readInt(),
-                    in.readInt(),
-                    in.readInt(),
-                    in.readBoolean(),
-                    in.readInt(),
-                    readInts(in),
-                    in.readInt(),
-                    in.readString(),
-                    in.readDouble(),
-                    in.readDouble(),
-                    in.readDouble(),
-                    in.readInt(),
-                    in.readDouble());
+            return TaskSpec.builder().stream(in.readString())
+                    .iteration(in.readLong())
+                    .index(in.readInt())
+                    .seed(in.readLong())
+                    .family(in.readString())
+                    .kind(in.readString())
+                    .metric(in.readString())
+                    .loss(in.readString())
+                    .classes(readInts(in))
+                    .positiveFraction(in.readDouble())
+                    .minEvalPositives(in.readInt())
+                    .labelNoise(in.readDouble())
+                    .classWeights(readDoubles(in))
+                    .contrast(in.readDouble())
+                    .brightness(in.readDouble())
+                    .noiseStd(in.readDouble())
+                    .rotationDeg(in.readDouble())
+                    .trainSize(in.readInt())
+                    .valSize(in.readInt())
+                    .testSize(in.readInt())
+                    .metaTestPool(in.readBoolean())
+                    .steps(in.readInt())
+                    .observationSteps(readInts(in))
+                    .batchSize(in.readInt())
+                    .optimizer(in.readString())
+                    .learningRate(in.readDouble())
+                    .momentum(in.readDouble())
+                    .phiInitStd(in.readDouble())
+                    .probePairs(in.readInt())
+                    .probeRadius(in.readDouble())
+                    .build();
         }
     }
 
@@ -125,7 +126,7 @@ final class KryoCodecs {
             out.writeInt(t.index());
             out.writeString(t.family());
             out.writeString(t.method());
-            out.writeString(t.status());
+            out.writeString(t.status().id());
             out.writeString(t.failure());
             out.writeInt(t.adapterDim());
             writeFloats(out, t.phis());
@@ -149,7 +150,7 @@ final class KryoCodecs {
                     in.readInt(),
                     in.readString(),
                     in.readString(),
-                    in.readString(),
+                    TaskStatus.of(in.readString()),
                     in.readString(),
                     in.readInt(),
                     readFloats(in),

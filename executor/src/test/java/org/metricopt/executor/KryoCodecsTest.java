@@ -13,6 +13,7 @@ import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.testing.Fixtures;
+import org.metricopt.common.unroll.TaskStatus;
 import org.metricopt.common.unroll.Trajectory;
 import scala.reflect.ClassTag$;
 
@@ -66,7 +67,7 @@ class KryoCodecsTest {
                         2,
                         "fam",
                         "ce-adam",
-                        Trajectory.OK,
+                        TaskStatus.OK,
                         "",
                         2,
                         new float[] {1f, -0f, Float.MIN_VALUE, 3.5f},

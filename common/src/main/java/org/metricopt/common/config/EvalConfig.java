@@ -2,6 +2,7 @@ package org.metricopt.common.config;
 
 import java.io.Serializable;
 import java.util.List;
+import org.metricopt.common.unroll.Method;
 
 /**
  * Meta-test: held-out tasks, the equal tuning budget of every method, and the methods compared.
@@ -27,20 +28,6 @@ public record EvalConfig(
     public static final String META_TEST = "meta-test";
     public static final String VALIDATION = "validation";
 
-    public static final List<String> KNOWN_METHODS =
-            List.of(
-                    "ce-sgd",
-                    "ce-adam",
-                    "ce-sgd-best-observed",
-                    "ce-adam-best-observed",
-                    "ap-surrogate",
-                    "metricopt-sgd",
-                    "metricopt-adam",
-                    "metricopt-sgd-best-observed",
-                    "metricopt-adam-best-observed",
-                    "metricopt-random-sgd",
-                    "metricopt-random-adam",
-                    "metricopt-oracle-sgd",
-                    "metricopt-oracle-adam",
-                    "metricopt-learned");
+    /** The ids of {@link Method}, in report order. */
+    public static final List<String> KNOWN_METHODS = Method.ids();
 }

@@ -99,37 +99,35 @@ public final class TaskSampler {
         double rotation = family.rotationDeg().sample(rng);
         long taskSeed =
                 Keys.derive(seed, "task-seed:" + stream + ":" + family.name(), iteration, index);
-        return new TaskSpec(
-                stream,
-                iteration,
-                index,
-                taskSeed,
-                family.name(),
-                family.kind(),
-                family.metric(),
-                family.loss(),
-                classes,
-                positiveFraction,
-                family.minEvalPositives(),
-                labelNoise,
-                weights,
-                contrast,
-                brightness,
-                noiseStd,
-                rotation,
-                tasks.trainSize(),
-                tasks.valSize(),
-                tasks.testSize(),
-                META_TEST.equals(stream),
-                inner.steps(),
-                inner.observationSteps(),
-                inner.batchSize(),
-                inner.optimizer(),
-                inner.learningRate(),
-                inner.sgdMomentum(),
-                inner.phiInitStd(),
-                0,
-                0.0);
+        return TaskSpec.builder().stream(stream)
+                .iteration(iteration)
+                .index(index)
+                .seed(taskSeed)
+                .family(family.name())
+                .kind(family.kind())
+                .metric(family.metric())
+                .loss(family.loss())
+                .classes(classes)
+                .positiveFraction(positiveFraction)
+                .minEvalPositives(family.minEvalPositives())
+                .labelNoise(labelNoise)
+                .classWeights(weights)
+                .contrast(contrast)
+                .brightness(brightness)
+                .noiseStd(noiseStd)
+                .rotationDeg(rotation)
+                .trainSize(tasks.trainSize())
+                .valSize(tasks.valSize())
+                .testSize(tasks.testSize())
+                .metaTestPool(META_TEST.equals(stream))
+                .steps(inner.steps())
+                .observationSteps(inner.observationSteps())
+                .batchSize(inner.batchSize())
+                .optimizer(inner.optimizer())
+                .learningRate(inner.learningRate())
+                .momentum(inner.sgdMomentum())
+                .phiInitStd(inner.phiInitStd())
+                .build();
     }
 
     /** A batch of {@code n} tasks of one iteration. */

@@ -152,7 +152,7 @@ public final class InnerLoop {
                 spec.index(),
                 spec.family(),
                 method,
-                Trajectory.OK,
+                TaskStatus.OK,
                 "",
                 d,
                 phis,

@@ -14,7 +14,7 @@ import org.metricopt.common.tasks.TaskSpec;
 /**
  * Runs one task end to end on whatever JVM holds the resources: materialise its data, bind the
  * network, unroll, release native memory. The same code runs in a Spark executor and in the
- * single-JVM path of the tests. A task that throws becomes a {@link Trajectory#FAILED} record with
+ * single-JVM path of the tests. A task that throws becomes a {@link TaskStatus#FAILED} record with
  * its reason, so one bad task never kills a batch.
  */
 public final class TaskRunner {

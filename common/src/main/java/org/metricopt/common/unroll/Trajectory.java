@@ -7,7 +7,7 @@ package org.metricopt.common.unroll;
  *
  * @param taskId the task's {@code stream/iteration/index}
  * @param index the task's index in its batch
- * @param status {@link #OK} or {@link #FAILED}
+ * @param status how the unroll ended
  * @param failure why the task failed, or empty
  * @param adapterDim d, the length of each phi_t
  * @param phis phi_0..phi_T concatenated, (T+1) x d
@@ -40,7 +40,7 @@ public record Trajectory(
         int index,
         String family,
         String method,
-        String status,
+        TaskStatus status,
         String failure,
         int adapterDim,
         float[] phis,
@@ -55,11 +55,9 @@ public record Trajectory(
         double[] probeMetrics,
         double[] valueDiagnostics,
         long computeNanos) {
-    public static final String OK = "ok";
-    public static final String FAILED = "failed";
 
     public boolean ok() {
-        return OK.equals(status);
+        return status == TaskStatus.OK;
     }
 
     public int steps() {
@@ -104,7 +102,7 @@ public record Trajectory(
                 index,
                 family,
                 method,
-                FAILED,
+                TaskStatus.FAILED,
                 why,
                 0,
                 new float[0],

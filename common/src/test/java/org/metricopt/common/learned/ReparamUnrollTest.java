@@ -129,7 +129,7 @@ class ReparamUnrollTest {
     }
 
     /**
-     * Issue #4: the unroll's graph once held scalars whose memory was a Java direct buffer the
+     * A regression: the unroll's graph once held scalars whose memory was a Java direct buffer the
      * garbage collector could free before the backward pass, so the gradient (or a spurious
      * "diverged") depended on when the collector ran and what reused the memory; two identical
      * meta-training runs then differed from the first phase B on. Here a second thread collects

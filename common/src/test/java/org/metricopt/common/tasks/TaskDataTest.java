@@ -55,37 +55,39 @@ class TaskDataTest {
             double positiveFraction,
             double[] classWeights,
             boolean metaTestPool) {
-        return new TaskSpec(
-                metaTestPool ? TaskSampler.META_TEST : TaskSampler.META_TRAIN,
-                0,
-                0,
-                seed,
-                "test-family",
-                kind,
-                FamilyConfig.ONE_VS_REST.equals(kind) ? "one-minus-aucpr" : "misclassification",
-                "ce",
-                classes,
-                positiveFraction,
-                10,
-                0.0,
-                classWeights,
-                1.0,
-                0.0,
-                0.0,
-                0.0,
-                1000,
-                500,
-                1000,
-                metaTestPool,
-                200,
-                new int[] {0, 100, 200},
-                64,
-                "adam",
-                0.02,
-                0.9,
-                0.0,
-                0,
-                0.0);
+        return TaskSpec.builder().stream(
+                        metaTestPool ? TaskSampler.META_TEST : TaskSampler.META_TRAIN)
+                .iteration(0)
+                .index(0)
+                .seed(seed)
+                .family("test-family")
+                .kind(kind)
+                .metric(
+                        FamilyConfig.ONE_VS_REST.equals(kind)
+                                ? "one-minus-aucpr"
+                                : "misclassification")
+                .loss("ce")
+                .classes(classes)
+                .positiveFraction(positiveFraction)
+                .minEvalPositives(10)
+                .labelNoise(0.0)
+                .classWeights(classWeights)
+                .contrast(1.0)
+                .brightness(0.0)
+                .noiseStd(0.0)
+                .rotationDeg(0.0)
+                .trainSize(1000)
+                .valSize(500)
+                .testSize(1000)
+                .metaTestPool(metaTestPool)
+                .steps(200)
+                .observationSteps(new int[] {0, 100, 200})
+                .batchSize(64)
+                .optimizer("adam")
+                .learningRate(0.02)
+                .momentum(0.9)
+                .phiInitStd(0.0)
+                .build();
     }
 
     private static TaskSpec oneVsRest(long seed, int positiveClass, double positiveFraction) {
@@ -111,37 +113,14 @@ class TaskDataTest {
             double noiseStd,
             double rotationDeg,
             boolean metaTestPool) {
-        return new TaskSpec(
-                a.stream(),
-                a.iteration(),
-                a.index(),
-                a.seed(),
-                a.family(),
-                a.kind(),
-                a.metric(),
-                a.loss(),
-                a.classes(),
-                a.positiveFraction(),
-                a.minEvalPositives(),
-                labelNoise,
-                a.classWeights(),
-                contrast,
-                brightness,
-                noiseStd,
-                rotationDeg,
-                a.trainSize(),
-                a.valSize(),
-                a.testSize(),
-                metaTestPool,
-                a.steps(),
-                a.observationSteps(),
-                a.batchSize(),
-                a.optimizer(),
-                a.learningRate(),
-                a.momentum(),
-                a.phiInitStd(),
-                a.probePairs(),
-                a.probeRadius());
+        return a.toBuilder()
+                .labelNoise(labelNoise)
+                .contrast(contrast)
+                .brightness(brightness)
+                .noiseStd(noiseStd)
+                .rotationDeg(rotationDeg)
+                .metaTestPool(metaTestPool)
+                .build();
     }
 
     private static TaskSpec firstOfFamily(String stream, String family) {

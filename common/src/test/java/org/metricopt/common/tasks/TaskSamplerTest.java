@@ -58,38 +58,7 @@ class TaskSamplerTest {
         TaskSpec a = sampler.sample(TaskSampler.META_TRAIN, 0, 0);
         int[] otherSteps = a.observationSteps().clone();
         otherSteps[1]++;
-        TaskSpec b =
-                new TaskSpec(
-                        a.stream(),
-                        a.iteration(),
-                        a.index(),
-                        a.seed(),
-                        a.family(),
-                        a.kind(),
-                        a.metric(),
-                        a.loss(),
-                        a.classes(),
-                        a.positiveFraction(),
-                        a.minEvalPositives(),
-                        a.labelNoise(),
-                        a.classWeights(),
-                        a.contrast(),
-                        a.brightness(),
-                        a.noiseStd(),
-                        a.rotationDeg(),
-                        a.trainSize(),
-                        a.valSize(),
-                        a.testSize(),
-                        a.metaTestPool(),
-                        a.steps(),
-                        otherSteps,
-                        a.batchSize(),
-                        a.optimizer(),
-                        a.learningRate(),
-                        a.momentum(),
-                        a.phiInitStd(),
-                        a.probePairs(),
-                        a.probeRadius());
+        TaskSpec b = a.toBuilder().observationSteps(otherSteps).build();
 
         assertThatThrownBy(() -> assertSameSpec(b, a)).isInstanceOf(AssertionError.class);
     }

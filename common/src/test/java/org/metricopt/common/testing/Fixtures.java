@@ -14,6 +14,7 @@ import org.metricopt.common.nets.Theta;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Probes;
 import org.metricopt.common.unroll.TaskRunner;
+import org.metricopt.common.unroll.TaskStatus;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.TaskFeatures;
 
@@ -141,7 +142,7 @@ public final class Fixtures {
                 index,
                 family,
                 "ce-sgd",
-                Trajectory.OK,
+                TaskStatus.OK,
                 "",
                 d,
                 phis,

@@ -15,7 +15,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code metricopt bench NAME}: named performance figures of the pipeline (issue 6), each the
+ * {@code metricopt bench NAME}: named performance figures of the pipeline (BENCHMARKS.md), each the
  * median of several runs with their minimum and maximum. With {@code --json}, one JSON object a
  * line: {@code {"bench", "workload", "figure", "unit", "median", "min", "max", "runs"}}.
  * BENCHMARKS.md records the measured figures and what they are compared against.

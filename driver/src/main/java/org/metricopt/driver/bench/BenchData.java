@@ -60,37 +60,37 @@ final class BenchData {
     static TaskSpec spec(int trainSize, int evalSize, int batch, int steps, double learningRate) {
         double[] weights = new double[ALL_CLASSES.length];
         Arrays.fill(weights, 1.0 / ALL_CLASSES.length);
-        return new TaskSpec(
-                TaskSampler.FINETUNE,
-                0,
-                0,
-                0L,
-                "bench",
-                "multiclass",
-                "misclassification",
-                "ce",
-                ALL_CLASSES.clone(),
-                0.0,
-                0,
-                0.0,
-                weights,
-                1.0,
-                0.0,
-                0.0,
-                0.0,
-                trainSize,
-                evalSize,
-                evalSize,
-                false,
-                steps,
-                new int[0],
-                batch,
-                "sgd",
-                learningRate,
-                0.0,
-                0.0,
-                0,
-                0.0);
+        return TaskSpec.builder().stream(TaskSampler.FINETUNE)
+                .iteration(0)
+                .index(0)
+                .seed(0L)
+                .family("bench")
+                .kind("multiclass")
+                .metric("misclassification")
+                .loss("ce")
+                .classes(ALL_CLASSES.clone())
+                .positiveFraction(0.0)
+                .minEvalPositives(0)
+                .labelNoise(0.0)
+                .classWeights(weights)
+                .contrast(1.0)
+                .brightness(0.0)
+                .noiseStd(0.0)
+                .rotationDeg(0.0)
+                .trainSize(trainSize)
+                .valSize(evalSize)
+                .testSize(evalSize)
+                .metaTestPool(false)
+                .steps(steps)
+                .observationSteps(new int[0])
+                .batchSize(batch)
+                .optimizer("sgd")
+                .learningRate(learningRate)
+                .momentum(0.0)
+                .phiInitStd(0.0)
+                .probePairs(0)
+                .probeRadius(0.0)
+                .build();
     }
 
     /**

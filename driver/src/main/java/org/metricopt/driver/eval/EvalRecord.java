@@ -1,5 +1,7 @@
 package org.metricopt.driver.eval;
 
+import org.metricopt.common.unroll.TaskStatus;
+
 /**
  * One held-out task finetuned by one method at meta-test: one row of {@code eval/results.parquet}.
  * Metric values are normalised so lower is better.
@@ -27,6 +29,6 @@ public record EvalRecord(
         int[] observedSteps,
         double[] observedMetrics) {
     public boolean ok() {
-        return "ok".equals(status) && Double.isFinite(testMetricFinal);
+        return TaskStatus.OK.id().equals(status) && Double.isFinite(testMetricFinal);
     }
 }

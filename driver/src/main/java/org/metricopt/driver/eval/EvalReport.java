@@ -23,10 +23,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.metricopt.common.config.EvalConfig;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.stats.Stats;
+import org.metricopt.common.unroll.Method;
 
 /**
  * The meta-test report: {@code eval/summary.json}, {@code eval/report.md} and the PNG plots of the
@@ -49,15 +51,17 @@ public final class EvalReport {
      * validation-gradient oracles.
      */
     public static final List<String> BASELINES =
-            List.of(
-                    "ce-sgd",
-                    "ce-adam",
-                    "ce-sgd-best-observed",
-                    "ce-adam-best-observed",
-                    "metricopt-random-sgd",
-                    "metricopt-random-adam",
-                    "metricopt-oracle-sgd",
-                    "metricopt-oracle-adam");
+            Stream.of(
+                            Method.CE_SGD,
+                            Method.CE_ADAM,
+                            Method.CE_SGD_BEST_OBSERVED,
+                            Method.CE_ADAM_BEST_OBSERVED,
+                            Method.METRICOPT_RANDOM_SGD,
+                            Method.METRICOPT_RANDOM_ADAM,
+                            Method.METRICOPT_ORACLE_SGD,
+                            Method.METRICOPT_ORACLE_ADAM)
+                    .map(Method::id)
+                    .toList();
 
     /**
      * Methods in report order (the configuration's list of known methods); any other method
@@ -567,21 +571,22 @@ public final class EvalReport {
      * and, for MetricOpt (SGD/Adam), its random-direction control.
      */
     static List<String> verdictBaselines(String method) {
-        if (method.startsWith("metricopt-random-") || method.startsWith("metricopt-oracle-")) {
+        Method m = Method.of(method);
+        if (m.control()) {
             return List.of();
         }
-        String base =
-                "sgd".equals(org.metricopt.executor.EvalUnit.baseOptimizer(method))
-                        ? "sgd"
-                        : "adam";
-        if (method.endsWith("-best-observed")) {
-            return List.of("ce-" + base + "-best-observed", "ce-" + base);
+        Method ce = m.crossEntropyBaseline();
+        Method ceBest = ce.withBestObserved().orElseThrow();
+        if (m.bestObserved()) {
+            return List.of(ceBest.id(), ce.id());
         }
-        List<String> out = new ArrayList<>();
-        out.add("ce-" + base);
-        out.add("ce-" + base + "-best-observed");
-        if (!"metricopt-learned".equals(method)) {
-            out.add("metricopt-random-" + base);
+        List<String> out = new ArrayList<>(List.of(ce.id(), ceBest.id()));
+        if (m.rule() != Method.Rule.LEARNED_OPTIMIZER) {
+            out.add(
+                    (ce == Method.CE_SGD
+                                    ? Method.METRICOPT_RANDOM_SGD
+                                    : Method.METRICOPT_RANDOM_ADAM)
+                            .id());
         }
         return out;
     }

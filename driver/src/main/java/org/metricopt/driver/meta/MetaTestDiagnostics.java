@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.outer.MetaState;
+import org.metricopt.common.unroll.Method;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.ForwardSpearman;
 import org.metricopt.common.valuefn.InputScaler;
@@ -46,7 +47,7 @@ final class MetaTestDiagnostics {
         try (NDManager m = NDManager.newBaseManager()) {
             for (int i = 0; i < units.size(); i++) {
                 Trajectory t = results.get(i);
-                if (!t.ok() || !units.get(i).method().startsWith("ce-")) {
+                if (!t.ok() || units.get(i).kind().rule() != Method.Rule.CROSS_ENTROPY) {
                     continue;
                 }
                 try (ValueFunction f =
@@ -95,7 +96,7 @@ final class MetaTestDiagnostics {
                     priors.add(prior.get(i));
                     stepIndex.add(ValueDiagnostics.stepIndexSpearman(t));
                 }
-                if (u.method().equals("metricopt-sgd") || u.method().equals("metricopt-adam")) {
+                if (u.kind() == Method.METRICOPT_SGD || u.kind() == Method.METRICOPT_ADAM) {
                     for (double rho :
                             ForwardSpearman.of(
                                             learner,

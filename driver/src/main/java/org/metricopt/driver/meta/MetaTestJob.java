@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -23,6 +24,7 @@ import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.Method;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.ValueFunction;
 import org.metricopt.common.valuefn.ValueLearner;
@@ -89,7 +91,7 @@ public final class MetaTestJob {
                 for (int i = 0; i < config.eval().validationTasksPerFamily(); i++) {
                     TaskSpec spec = sampler.sampleFamily(TaskSampler.VALIDATION, family, 0, i);
                     for (String method : unrolledMethods(config, family, haveLearned)) {
-                        if (!EvalUnit.valueGuided(method)) {
+                        if (!Method.of(method).valueGuided()) {
                             continue;
                         }
                         double lr = chosen.get(family + "|" + baselineOf(method));
@@ -125,7 +127,7 @@ public final class MetaTestJob {
                     for (String method : unrolledMethods(config, family, haveLearned)) {
                         String key = family + "|" + method;
                         units.add(
-                                EvalUnit.valueGuided(method)
+                                Method.of(method).valueGuided()
                                         ? new EvalUnit(
                                                 spec,
                                                 method,
@@ -146,9 +148,10 @@ public final class MetaTestJob {
                 EvalUnit u = units.get(i);
                 Trajectory t = results.get(i);
                 records.add(record(u, u.method(), t, t.testMetricFinal()));
-                String bestObserved = u.method() + BEST_OBSERVED;
-                if (config.eval().methods().contains(bestObserved)) {
-                    records.add(record(u, bestObserved, t, t.testMetricBestObserved()));
+                Optional<Method> bestObserved = u.kind().withBestObserved();
+                if (bestObserved.isPresent()
+                        && config.eval().methods().contains(bestObserved.get().id())) {
+                    records.add(record(u, bestObserved.get().id(), t, t.testMetricBestObserved()));
                 }
             }
             double spearman = heldOutSpearman(config, state, units, results);
@@ -177,19 +180,16 @@ public final class MetaTestJob {
         }
     }
 
-    /** Suffix of the best-observed-checkpoint variant of a CE baseline. */
-    static final String BEST_OBSERVED = "-best-observed";
-
     private static EvalRecord record(EvalUnit u, String method, Trajectory t, double testMetric) {
         return new EvalRecord(
                 u.spec().family(),
                 u.spec().metric(),
                 u.spec().id(),
                 method,
-                t.status(),
+                t.status().id(),
                 t.failure(),
                 u.learningRate(),
-                EvalUnit.valueGuided(method) ? u.lambda() : Double.NaN,
+                Method.of(method).valueGuided() ? u.lambda() : Double.NaN,
                 t.testMetricInitial(),
                 testMetric,
                 t.observedSteps(),
@@ -198,7 +198,7 @@ public final class MetaTestJob {
 
     /** The CE baseline whose learning rate a value-guided method uses: same base optimizer. */
     static String baselineOf(String method) {
-        return "ce-" + EvalUnit.baseOptimizer(method);
+        return Method.of(method).crossEntropyBaseline().id();
     }
 
     /**
@@ -208,10 +208,7 @@ public final class MetaTestJob {
     static List<String> unrolledMethods(MetricOptConfig config, String family, boolean learned) {
         List<String> out = new ArrayList<>();
         for (String m : methods(config, family, learned)) {
-            String unrolled =
-                    m.endsWith(BEST_OBSERVED)
-                            ? m.substring(0, m.length() - BEST_OBSERVED.length())
-                            : m;
+            String unrolled = Method.of(m).unrolled().id();
             if (!out.contains(unrolled)) {
                 out.add(unrolled);
             }
@@ -227,7 +224,7 @@ public final class MetaTestJob {
             MetricOptConfig config, String family, boolean learned) {
         List<String> out = new ArrayList<>();
         for (String m : unrolledMethods(config, family, learned)) {
-            String tuned = EvalUnit.valueGuided(m) ? baselineOf(m) : m;
+            String tuned = Method.of(m).valueGuided() ? baselineOf(m) : m;
             if (!out.contains(tuned)) {
                 out.add(tuned);
             }
@@ -315,7 +312,10 @@ public final class MetaTestJob {
             }
             EvalUnit unit =
                     new EvalUnit(
-                            spec, method, learningRate, EvalUnit.valueGuided(method) ? lambda : 0);
+                            spec,
+                            method,
+                            learningRate,
+                            Method.of(method).valueGuided() ? lambda : 0);
             return runUnits(
                             spark,
                             meta.context(),
@@ -421,10 +421,11 @@ public final class MetaTestJob {
                 FamilyConfig.ONE_VS_REST.equals(config.tasks().families().get(family).kind());
         List<String> out = new ArrayList<>();
         for (String m : config.eval().methods()) {
-            if ("ap-surrogate".equals(m) && !binary) {
+            Method.Rule rule = Method.of(m).rule();
+            if (rule == Method.Rule.AP_SURROGATE && !binary) {
                 continue;
             }
-            if ("metricopt-learned".equals(m) && !haveLearned) {
+            if (rule == Method.Rule.LEARNED_OPTIMIZER && !haveLearned) {
                 continue;
             }
             out.add(m);
@@ -434,10 +435,11 @@ public final class MetaTestJob {
 
     /** The base learning rate of a method, which {@code eval.lr-grid} multiplies. */
     public static double baseLr(MetricOptConfig config, String method) {
-        if ("metricopt-learned".equals(method)) {
+        Method m = Method.of(method);
+        if (m.rule() == Method.Rule.LEARNED_OPTIMIZER) {
             return config.learnedOptimizer().baseStep();
         }
-        return "sgd".equals(EvalUnit.baseOptimizer(method))
+        return "sgd".equals(m.baseOptimizer())
                 ? config.inner().sgdLearningRate()
                 : config.inner().adamLearningRate();
     }

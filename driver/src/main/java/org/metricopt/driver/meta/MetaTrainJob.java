@@ -20,6 +20,7 @@ import org.metricopt.common.outer.EsUnit;
 import org.metricopt.common.outer.MetaLearner;
 import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.Method;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
@@ -249,7 +250,10 @@ public final class MetaTrainJob {
         List<EvalUnit> units = new ArrayList<>();
         for (TaskSpec spec : specs) {
             units.add(
-                    new EvalUnit(spec, "metricopt-learned", config.learnedOptimizer().baseStep()));
+                    new EvalUnit(
+                            spec,
+                            Method.METRICOPT_LEARNED.id(),
+                            config.learnedOptimizer().baseStep()));
         }
         MetaTestPayload payload =
                 MetaTestPayload.learnedOnly(state.array(MetaState.LEARNED_WEIGHTS));

@@ -3,6 +3,7 @@ package org.metricopt.driver.notebook;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.metricopt.common.unroll.TaskStatus;
 
 /**
  * One held-out meta-test task run live from a notebook: its validation-metric curve and its test
@@ -63,7 +64,7 @@ public record HeldOutRun(
 
     @Override
     public String toString() {
-        if (!"ok".equals(status)) {
+        if (!TaskStatus.OK.id().equals(status)) {
             return String.format(
                     Locale.ROOT, "%s %s with %s: %s (%s)", family, taskId, method, status, failure);
         }

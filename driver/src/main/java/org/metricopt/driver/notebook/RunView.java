@@ -258,7 +258,7 @@ public final class RunView {
                 method,
                 config.tasks().families().get(family).metric(),
                 lr,
-                t.status(),
+                t.status().id(),
                 t.failure(),
                 t.observedSteps(),
                 t.observedMetrics(),

@@ -40,8 +40,8 @@ import org.metricopt.driver.testing.FaultyFileSystem;
 import org.metricopt.driver.testing.TinyConf;
 
 /**
- * The acceptance table of bad input and faults (issue 7): every row runs the real command line
- * through {@link MetricOptMain#execute} and asserts
+ * The table of bad input and faults (README, "When things go wrong"): every row runs the real
+ * command line through {@link MetricOptMain#execute} and asserts
  *
  * <ul>
  *   <li>the exact exit code (2 bad argument or configuration, 3 dataset, 4 checkpoint or theta, 5

@@ -19,7 +19,7 @@ import org.metricopt.driver.cli.MetricOptMain;
 import org.metricopt.driver.testing.TinyConf;
 
 /**
- * Issue 5's "driver killed in the middle of a checkpoint write", at process level: a real driver
+ * The "driver killed in the middle of a checkpoint write" fault, at process level: a real driver
  * JVM running joint meta-training (value function and learned optimizer) dies abruptly between
  * writing checkpoint 2's state and its completion marker. The previous checkpoint stays readable,
  * and {@code --resume} continues from it to bit-for-bit the same final parameters as a run that was

@@ -9,6 +9,8 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.testing.Fixtures;
+import org.metricopt.common.unroll.Method;
+import org.metricopt.common.unroll.TaskStatus;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.executor.EvalUnit;
 
@@ -31,8 +33,8 @@ class MetaTestPlanTest {
                 .containsExactly("ce-adam", "ce-sgd");
         assertThat(MetaTestJob.baselineOf("metricopt-random-adam")).isEqualTo("ce-adam");
         assertThat(MetaTestJob.baselineOf("metricopt-sgd")).isEqualTo("ce-sgd");
-        assertThat(EvalUnit.baseOptimizer("ce-sgd-best-observed")).isEqualTo("sgd");
-        assertThat(EvalUnit.baseOptimizer("metricopt-random-adam")).isEqualTo("adam");
+        assertThat(Method.of("ce-sgd-best-observed").baseOptimizer()).isEqualTo("sgd");
+        assertThat(Method.of("metricopt-random-adam").baseOptimizer()).isEqualTo("adam");
     }
 
     private static Trajectory finished(double lastValidation) {
@@ -41,7 +43,7 @@ class MetaTestPlanTest {
                 0,
                 "mcr-noisy",
                 "m",
-                Trajectory.OK,
+                TaskStatus.OK,
                 "",
                 1,
                 new float[2],
