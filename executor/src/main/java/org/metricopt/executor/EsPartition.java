@@ -229,7 +229,8 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
 
     /** The adapted value function of the batch's task {@code task}, from the broadcast. */
     private TaskValueFunction taskValueFunction(NDManager m, int d, PhaseBPayload s, int task) {
-        float[] context = s.taskContexts()[task];
+        PhaseBPayload.AdaptedValue adapted = s.task(task);
+        float[] context = adapted.context();
         ValueFunction g =
                 new ValueFunction(
                         m,
@@ -237,8 +238,8 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                         d,
                         valueFunction.hidden(),
                         s.scaler(),
-                        s.taskValueWeights()[task]);
-        return new TaskValueFunction(m, g, d, context, s.taskOffsets()[task]);
+                        adapted.weights());
+        return new TaskValueFunction(m, g, d, context, adapted.offset());
     }
 
     /** L_opt and its reparameterisation gradient, by back-propagating the unroll. */

@@ -4,6 +4,8 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import java.util.ArrayList;
+import java.util.List;
 import org.metricopt.common.outer.EsResult;
 import org.metricopt.common.outer.EsUnit;
 import org.metricopt.common.outer.PhaseBPayload;
@@ -263,12 +265,12 @@ final class KryoCodecs {
             writeFloats(out, p.learnedWeights());
             writeFloats(out, p.scalerMean());
             writeFloats(out, p.scalerStd());
-            out.writeInt(p.taskValueWeights().length);
-            for (int k = 0; k < p.taskValueWeights().length; k++) {
-                writeFloats(out, p.taskValueWeights()[k]);
-                writeFloats(out, p.taskContexts()[k]);
+            out.writeInt(p.tasks().size());
+            for (PhaseBPayload.AdaptedValue t : p.tasks()) {
+                writeFloats(out, t.weights());
+                writeFloats(out, t.context());
+                out.writeDouble(t.offset());
             }
-            writeDoubles(out, p.taskOffsets());
         }
 
         @Override
@@ -277,13 +279,13 @@ final class KryoCodecs {
             float[] mean = readFloats(in);
             float[] std = readFloats(in);
             int n = in.readInt();
-            float[][] weights = new float[n][];
-            float[][] contexts = new float[n][];
+            List<PhaseBPayload.AdaptedValue> tasks = new ArrayList<>(n);
             for (int k = 0; k < n; k++) {
-                weights[k] = readFloats(in);
-                contexts[k] = readFloats(in);
+                tasks.add(
+                        new PhaseBPayload.AdaptedValue(
+                                readFloats(in), readFloats(in), in.readDouble()));
             }
-            return new PhaseBPayload(learned, mean, std, weights, contexts, readDoubles(in));
+            return new PhaseBPayload(learned, mean, std, tasks);
         }
     }
 }

@@ -48,11 +48,12 @@ class EsPartitionTest extends SparkTestBase {
                 w,
                 mean,
                 std,
-                new float[][] {
-                    ValueFunction.initialise(d, config.valueFunction().hidden(), 3L, 0.3f)
-                },
-                new float[][] {new float[0]},
-                new double[] {0.0});
+                List.of(
+                        new PhaseBPayload.AdaptedValue(
+                                ValueFunction.initialise(
+                                        d, config.valueFunction().hidden(), 3L, 0.3f),
+                                new float[0],
+                                0.0)));
     }
 
     private List<EsResult> run(MetricOptConfig config, float[] w, boolean oneUnitPerPair) {

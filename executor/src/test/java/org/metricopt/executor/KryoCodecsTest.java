@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
@@ -51,9 +52,10 @@ class KryoCodecsTest {
                         new float[] {0.1f, -0.2f},
                         new float[] {0f, 1f},
                         new float[] {1f, 2f},
-                        new float[][] {{1f, 2f, 3f}, new float[0]},
-                        new float[][] {{0.25f}, new float[0]},
-                        new double[] {0.31, 0.0});
+                        List.of(
+                                new PhaseBPayload.AdaptedValue(
+                                        new float[] {1f, 2f, 3f}, new float[] {0.25f}, 0.31),
+                                PhaseBPayload.AdaptedValue.NONE));
         PhaseBPayload bBack = roundTrip(b, PhaseBPayload.class);
         assertThat(bBack).usingRecursiveComparison().isEqualTo(b);
         assertThat(bBack.bytes()).isEqualTo(4L * 6 + 4L * 4 + 8L * 2);

@@ -196,25 +196,18 @@ public final class MetaLearner {
             List<TaskSpec> specs,
             List<Trajectory> ok,
             long it) {
-        float[][] adapted = new float[specs.size()][];
-        float[][] contexts = new float[specs.size()][];
-        double[] offsets = new double[specs.size()];
-        Arrays.fill(adapted, new float[0]);
-        Arrays.fill(contexts, new float[0]);
+        PhaseBPayload.AdaptedValue[] adapted = new PhaseBPayload.AdaptedValue[specs.size()];
+        Arrays.fill(adapted, PhaseBPayload.AdaptedValue.NONE);
         for (ValueLearner.TaskOutcome o : vf.tasks()) {
-            int k = o.trajectory().index();
-            adapted[k] = o.adapted();
-            contexts[k] = o.context();
-            offsets[k] = o.offset();
+            adapted[o.trajectory().index()] =
+                    new PhaseBPayload.AdaptedValue(o.adapted(), o.context(), o.offset());
         }
         PhaseBPayload payload =
                 new PhaseBPayload(
                         state.array(MetaState.LEARNED_WEIGHTS),
                         scaler.mean(),
                         scaler.std(),
-                        adapted,
-                        contexts,
-                        offsets);
+                        List.of(adapted));
         LearnedOptimizerConfig lo = config.learnedOptimizer();
         List<EsUnit> units = new ArrayList<>();
         for (Trajectory t : ok) {

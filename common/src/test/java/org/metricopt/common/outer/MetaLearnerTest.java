@@ -250,7 +250,7 @@ class MetaLearnerTest {
         for (EsUnit u : work.units()) {
             assertThat(u.spec().probePairs()).as("phase B does not probe").isZero();
             assertThat(u.pairs()).isEqualTo(2);
-            assertThat(work.payload().taskValueWeights()[u.task()])
+            assertThat(work.payload().task(u.task()).weights())
                     .containsExactly(step.value().tasks().get(u.task()).adapted());
         }
         assertThat(work.payload().learnedWeights())

@@ -54,7 +54,6 @@ public final class BenchCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Converts {@code --workload} names, listing the allowed ones on a bad value. */
     /** Options every benchmark takes: help, and JSON output. */
     static final class Output {
         @Option(
@@ -67,6 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
         boolean json;
     }
 
+    /** Converts {@code --workload} names, listing the allowed ones on a bad value. */
     static final class WorkloadConverter implements CommandLine.ITypeConverter<Workload> {
         @Override
         public Workload convert(String value) {

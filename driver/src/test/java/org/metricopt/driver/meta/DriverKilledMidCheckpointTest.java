@@ -2,13 +2,10 @@ package org.metricopt.driver.meta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
@@ -16,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.outer.MetaState;
 import org.metricopt.driver.cli.MetricOptMain;
+import org.metricopt.driver.testing.DriverProcess;
 import org.metricopt.driver.testing.TinyConf;
 
 /**
@@ -52,33 +50,15 @@ class DriverKilledMidCheckpointTest {
         // A driver JVM of its own, killed inside the write of checkpoint 2.
         Path run = tmp.resolve("run");
         Path log = tmp.resolve("driver.log");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx1g");
-        // The same --add-opens flags this JVM was given for Spark.
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens")) {
-                cmd.add(arg);
-            }
-        }
-        cmd.addAll(
-                List.of(
-                        "-Dai.djl.offline=true",
-                        "-D" + Checkpoints.HALT_PROPERTY + "=2",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        MetricOptMain.class.getName(),
+        Process driver =
+                DriverProcess.start(
+                        log,
+                        List.of(Checkpoints.HALT_PROPERTY + "=2"),
                         "meta-train",
                         "--conf",
                         conf.toString(),
                         "--run-dir",
-                        run.toString()));
-        Process driver =
-                new ProcessBuilder(cmd)
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .directory(new File(System.getProperty("user.dir")))
-                        .start();
+                        run.toString());
         assertThat(driver.waitFor(5, TimeUnit.MINUTES)).as("driver finished").isTrue();
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(driver.exitValue()).as(out).isEqualTo(137);
