@@ -22,7 +22,10 @@ import picocli.CommandLine.Option;
         description =
                 "Write a run's theta, value function (with its input scaler) and learned optimizer"
                         + " as safetensors files, each with a JSON description of its layers,"
-                        + " forward pass and provenance, for DJL, numpy or PyTorch.")
+                        + " forward pass and provenance, for tools other than MetricOpt (DJL,"
+                        + " numpy). The run is --run-dir or --run-id (required); its models are"
+                        + " described with the configuration in its run.json, and --conf and --set"
+                        + " only supply Hadoop client settings.")
 final class ExportCommand implements Callable<Integer> {
     @Mixin CommonOptions options;
 

@@ -34,8 +34,11 @@ import org.metricopt.driver.testing.TinyConf;
 record ExportFixture(
         MetricOptConfig config, String runUri, CheckpointModels models, Theta theta, Path dir) {
 
-    static ExportFixture create(Path dir, boolean learned) throws IOException {
-        Path conf = TinyConf.write(dir, learned ? "learned-optimizer.enabled = true" : "seed = 3");
+    static ExportFixture create(Path dir, boolean learned, String... extraLines)
+            throws IOException {
+        List<String> lines = new java.util.ArrayList<>(List.of(extraLines));
+        lines.add(learned ? "learned-optimizer.enabled = true" : "seed = 3");
+        Path conf = TinyConf.write(dir, lines.toArray(String[]::new));
         MetricOptConfig config = ConfigLoader.load(conf.toString(), List.of());
         Configuration hadoop = new Configuration();
         String runUri = dir.resolve("run").toUri().toString().replaceAll("/+$", "");

@@ -357,6 +357,44 @@ class ExportTest {
     }
 
     @Test
+    void aCnnRunExportsItsConvolutionsAndTheFilmSizedValueFunction(@TempDir Path tmp)
+            throws IOException {
+        ExportFixture f = ExportFixture.create(tmp, false, "network.kind = cnn");
+        Path out = tmp.resolve("export");
+        ExportFixture.Outcome r = export(f, out);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        BaseNetwork net = BaseNetwork.of(f.config().network());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> theta = load(m, out.resolve("theta.safetensors"));
+            assertThat(theta.keySet())
+                    .containsExactly("conv1w", "conv1b", "conv2w", "conv2b", "fcw", "fcb");
+            for (ParamSpec s : net.params()) {
+                assertThat(theta.get(s.name()).getShape()).as(s.name()).isEqualTo(s.shape());
+                assertThat(theta.get(s.name()).toFloatArray())
+                        .isEqualTo(f.theta().values(s.name()));
+            }
+            SplittableRandom rng = new SplittableRandom(4);
+            float[] pixels = new float[2 * BaseNetwork.INPUTS];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (float) rng.nextGaussian();
+            }
+            float[] phi = new float[net.adapterDim()];
+            for (int i = 0; i < phi.length; i++) {
+                phi[i] = (float) (rng.nextGaussian() * 0.1);
+            }
+            NDArray x = m.create(pixels, new Shape(2, BaseNetwork.INPUTS));
+            NDArray p = m.create(phi);
+            assertThat(net.forward(theta, x, p).toFloatArray())
+                    .isEqualTo(net.forward(f.theta().toNDArrays(m), x, p).toFloatArray());
+        }
+        JsonNode thetaJson = JSON.readTree(out.resolve("theta.json").toFile());
+        assertThat(thetaJson.get("kind").asText()).isEqualTo("cnn");
+        assertThat(thetaJson.get("forward").asText()).contains("conv3x3", "gamma1");
+        JsonNode vfJson = JSON.readTree(out.resolve("value_function.json").toFile());
+        assertThat(vfJson.at("/inputs/phi_size").asInt()).isEqualTo(net.adapterDim());
+    }
+
+    @Test
     void aRunDirectoryWithoutACheckpointIsAnErrorNamingRunDir(@TempDir Path tmp)
             throws IOException {
         ExportFixture f = ExportFixture.create(tmp, false);
