@@ -205,6 +205,31 @@ class HdfsContractTest {
                 .as("meta-training moved the weights")
                 .isNotEqualTo(
                         MetaLearner.initialState(config(data, 3)).array(MetaState.VALUE_WEIGHTS));
+
+        // metricopt export reads the run on HDFS and writes the export there, whole.
+        String exportUri = hdfs + "/exports/a";
+        org.metricopt.driver.export.ModelExport.Result exported =
+                org.metricopt.driver.export.ModelExport.export(
+                        conf, run.uri(), exportUri, false, "test", out);
+        assertThat(exported.iteration()).isEqualTo(3);
+        assertThat(exported.files())
+                .contains("value_function.safetensors", "learned_optimizer.json");
+        for (String file : exported.files()) {
+            assertThat(fs.isFile(new Path(exportUri + "/" + file))).as(file).isTrue();
+        }
+        assertThat(fs.listStatus(new Path(hdfs + "/exports")))
+                .as("no staging directory is left")
+                .hasSize(1);
+        byte[] vf =
+                org.metricopt.common.io.HadoopFiles.read(
+                        conf, exportUri + "/value_function.safetensors");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDList t = ai.djl.ndarray.NDList.decode(m, vf);
+            assertThat(t.get("scaler.mean").toFloatArray())
+                    .containsExactly(onHdfs.array(MetaState.SCALER_MEAN));
+        }
+        assertThat(org.metricopt.driver.export.SafeTensors.metadata(vf).get("config_fingerprint"))
+                .isEqualTo(onHdfs.configFingerprint());
     }
 
     @Test

@@ -27,10 +27,18 @@ import org.metricopt.common.unroll.PhiOptimizer;
  */
 public final class LearnedOptimizer implements PhiOptimizer {
     public static final int FEATURES = 7;
-    private static final double B1 = 0.9;
-    private static final double B2 = 0.999;
-    private static final double EPS = 1e-8;
-    private static final double MAX_LOG_STEP = 5.0;
+
+    /** Decay of the running gradient average gbar. */
+    public static final double B1 = 0.9;
+
+    /** Decay of the running second moment v. */
+    public static final double B2 = 0.999;
+
+    /** Added to the normalising root mean square. */
+    public static final double EPS = 1e-8;
+
+    /** o2 is clamped to [-MAX_LOG_STEP, MAX_LOG_STEP] before the exponential. */
+    public static final double MAX_LOG_STEP = 5.0;
 
     private final float[] w;
     private final int hidden;

@@ -39,6 +39,7 @@ import picocli.CommandLine.Mixin;
             MetricOptMain.MetaTest.class,
             MetricOptMain.Run.class,
             MetricOptMain.Show.class,
+            ExportCommand.class,
             org.metricopt.driver.bench.BenchCommand.class,
             JupyterCommand.class
         })

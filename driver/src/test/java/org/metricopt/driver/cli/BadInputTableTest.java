@@ -969,6 +969,66 @@ class BadInputTableTest {
                                     run.resolve("checkpoints/iter-000001"),
                                     List.of(run.resolve("checkpoints/iter-000001")));
                         }));
+
+        // --- export (exit 2): checked before anything is written; the run is only read. ---
+        rows.add(
+                row(
+                        "export of a run directory without a checkpoint",
+                        2,
+                        s -> {
+                            Path empty = Files.createDirectories(s.resolve("empty"));
+                            return call(
+                                    empty,
+                                    List.of("--run-dir " + empty, "no complete checkpoint"),
+                                    "export",
+                                    "--run-dir",
+                                    empty.toString(),
+                                    "--out",
+                                    s.resolve("export").toString());
+                        }));
+        rows.add(
+                row(
+                        "export of a run directory that does not exist",
+                        2,
+                        s ->
+                                call(
+                                        s,
+                                        List.of(
+                                                "--run-dir " + s.resolve("nowhere"),
+                                                "does not exist"),
+                                        "export",
+                                        "--run-dir",
+                                        s.resolve("nowhere").toString(),
+                                        "--out",
+                                        s.resolve("export").toString())));
+        rows.add(
+                row(
+                        "export into a non-empty --out without --force",
+                        2,
+                        s -> {
+                            Path out = Files.createDirectories(s.resolve("export"));
+                            Files.writeString(out.resolve("notes.txt"), "mine");
+                            return trainedCall(
+                                    List.of("--out " + out, "--force"),
+                                    "export",
+                                    "--run-dir",
+                                    trained.toString(),
+                                    "--out",
+                                    out.toString());
+                        }));
+        rows.add(
+                row(
+                        "export with --out the run directory itself, even with --force",
+                        2,
+                        s ->
+                                trainedCall(
+                                        List.of("--out " + trained, "run directory"),
+                                        "export",
+                                        "--run-dir",
+                                        trained.toString(),
+                                        "--out",
+                                        trained.toString(),
+                                        "--force")));
         return rows.stream();
     }
 

@@ -253,6 +253,7 @@ class MetricOptMainTest {
                         List.of("meta-test"),
                         List.of("run"),
                         List.of("show"),
+                        List.of("export"),
                         List.of("bench"),
                         List.of("bench", "inner-loop"),
                         List.of("bench", "meta-iteration"),
