@@ -801,6 +801,20 @@ class BadInputTableTest {
         // --- I/O (exit 8): the run directory cannot be written. ---
         rows.add(
                 row(
+                        "the run directory's NameNode is unreachable",
+                        8,
+                        // Nothing listens on port 9 of the loopback: connection refused at once.
+                        s ->
+                                call(
+                                        s,
+                                        List.of("hdfs://127.0.0.1:9/runs/x"),
+                                        "meta-train",
+                                        "--conf",
+                                        conf.toString(),
+                                        "--run-dir",
+                                        "hdfs://127.0.0.1:9/runs/x")));
+        rows.add(
+                row(
                         "next checkpoint directory blocked by a file",
                         8,
                         s -> {
