@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
             BenchCommand.InnerLoop.class,
             BenchCommand.Memory.class,
             BenchCommand.MetaIteration.class,
-            BenchCommand.Scaling.class
+            BenchCommand.Scaling.class,
+            BenchCommand.DriverScale.class
         })
 public final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -569,6 +570,144 @@ public final class BenchCommand implements Callable<Integer> {
                     new Figure("scaling", w, kind + "1_tasks_per_s", "1/s", one),
                     new Figure("scaling", w, kind + "2_tasks_per_s", "1/s", two),
                     new Figure("scaling", w, kind + "2_over_" + kind + "1", "x", ratio));
+        }
+    }
+
+    @Command(
+            name = "driver-scale",
+            description =
+                    "The driver's learning per meta-iteration (value step and ES update, no Spark)"
+                            + " for N tasks x P pairs of synthetic results, and its projected share"
+                            + " of an iteration's wall time on E executors at today's task length.")
+    static final class DriverScale implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Mixin Output output;
+
+        @Option(
+                names = "--tasks",
+                split = ",",
+                paramLabel = "N",
+                description = "Task counts to measure, at least two (default: 8,32).")
+        List<Integer> tasks = new ArrayList<>(List.of(8, 32));
+
+        @Option(
+                names = "--pairs",
+                split = ",",
+                paramLabel = "P",
+                description = "Antithetic pairs per task to measure (default: 8,64).")
+        List<Integer> pairs = new ArrayList<>(List.of(8, 64));
+
+        @Option(
+                names = "--repeats",
+                paramLabel = "N",
+                description = "Timed iterations per point; figures are medians (default: 3).")
+        int repeats = 3;
+
+        @Option(
+                names = "--executors",
+                paramLabel = "E",
+                description = "Executors of the projection, one task each (default: 1000).")
+        int executors = 1000;
+
+        @Option(
+                names = "--task-seconds",
+                paramLabel = "S",
+                description =
+                        "Executor seconds of one phase-A task (default: 0.59, the full"
+                                + " configuration's executor_compute_s / tasks in metrics/).")
+        double taskSeconds = 0.59;
+
+        @Option(
+                names = "--pair-seconds",
+                paramLabel = "S",
+                description =
+                        "Executor seconds of one ES pair (default: 0.27, the full configuration's"
+                                + " es_executor_compute_s / es_pairs in metrics/).")
+        double pairSeconds = 0.27;
+
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
+                description = "Override a configuration key (repeatable).")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            if (tasks.size() < 2 || tasks.stream().anyMatch(t -> t < 1)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--tasks needs at least two positive task counts; got " + tasks);
+            }
+            if (pairs.isEmpty() || pairs.stream().anyMatch(p -> p < 1) || repeats < 1) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--pairs needs positive counts and --repeats at least 1; got "
+                                + pairs
+                                + ", "
+                                + repeats);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (!output.json) {
+                out.println(Machine.describe());
+            }
+            DriverScaleBench bench = new DriverScaleBench(overrides);
+            List<Figure> figures = new ArrayList<>();
+            List<Integer> sortedTasks = tasks.stream().sorted().toList();
+            int maxPairs = pairs.stream().max(Integer::compare).orElseThrow();
+            DriverScaleBench.Point small = null;
+            DriverScaleBench.Point large = null;
+            for (int p : pairs) {
+                for (int t : sortedTasks) {
+                    DriverScaleBench.Point pt = bench.measure(t, p, repeats);
+                    String w = t + "x" + p;
+                    figures.add(new Figure("driver-scale", w, "step_s", "s", pt.stepSeconds()));
+                    figures.add(new Figure("driver-scale", w, "es_update_s", "s", pt.esSeconds()));
+                    if (!output.json) {
+                        print(out, figures.subList(figures.size() - 2, figures.size()), false);
+                        out.println("  load average " + Machine.loadAverage());
+                    }
+                    if (p == maxPairs && t == sortedTasks.get(0)) {
+                        small = pt;
+                    }
+                    if (p == maxPairs && t == sortedTasks.get(sortedTasks.size() - 1)) {
+                        large = pt;
+                    }
+                }
+            }
+            double[] driver = DriverScaleBench.projectDriver(small, large, executors, maxPairs);
+            double driverS = driver[0] + driver[1];
+            double executorS = taskSeconds + maxPairs * pairSeconds;
+            String w = executors + "x" + maxPairs;
+            List<Figure> projection =
+                    List.of(
+                            new Figure(
+                                    "driver-scale",
+                                    w,
+                                    "projected_value_step_s",
+                                    "s",
+                                    new double[] {driver[0]}),
+                            new Figure(
+                                    "driver-scale",
+                                    w,
+                                    "projected_es_update_s",
+                                    "s",
+                                    new double[] {driver[1]}),
+                            new Figure(
+                                    "driver-scale",
+                                    w,
+                                    "projected_executor_s",
+                                    "s",
+                                    new double[] {executorS}),
+                            new Figure(
+                                    "driver-scale",
+                                    w,
+                                    "projected_driver_share",
+                                    "1",
+                                    new double[] {driverS / (driverS + executorS)}));
+            figures.addAll(projection);
+            print(out, output.json ? figures : projection, output.json);
+            return 0;
         }
     }
 }

@@ -437,4 +437,43 @@ class BenchCommandTest {
         assertThat(f.get(2).samples()).containsExactly(1.5, 1.5);
         assertThat(f.get(0).workload()).isEqualTo("finetune-24-tasks");
     }
+
+    @Test
+    void driverScaleTimesTheLearnerAndProjectsTheDriversShare() throws Exception {
+        StringWriter out = new StringWriter();
+        int code =
+                cli(out, new StringWriter())
+                        .execute(
+                                "driver-scale",
+                                "--json",
+                                "--tasks",
+                                "2,4",
+                                "--pairs",
+                                "2",
+                                "--repeats",
+                                "1",
+                                "--executors",
+                                "10",
+                                "--set",
+                                "inner.steps=20",
+                                "--set",
+                                "value-function.adapt-steps=2");
+        assertThat(code).as(out.toString()).isZero();
+        List<String> lines = out.toString().lines().toList();
+        // Two figures per point (2 points), then the four figures of the projection.
+        assertThat(lines).hasSize(8);
+        com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : lines.subList(0, 4)) {
+            assertThat(json.readTree(line).get("median").asDouble()).isPositive();
+        }
+        var share = json.readTree(lines.get(7));
+        assertThat(share.get("figure").asText()).isEqualTo("projected_driver_share");
+        assertThat(share.get("workload").asText()).isEqualTo("10x2");
+        assertThat(share.get("median").asDouble()).isStrictlyBetween(0.0, 1.0);
+        StringWriter err = new StringWriter();
+        assertThat(cli(new StringWriter(), err).execute("driver-scale", "--tasks", "8"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--tasks needs at least two");
+    }
 }

@@ -1,0 +1,135 @@
+package org.metricopt.driver.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.metricopt.common.config.ConfigLoader;
+import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.learned.Perturbations;
+import org.metricopt.common.nets.BaseNetwork;
+import org.metricopt.common.nets.EngineSetup;
+import org.metricopt.common.outer.EsResult;
+import org.metricopt.common.outer.EsUnit;
+import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
+import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.SyntheticTrajectory;
+import org.metricopt.common.unroll.Trajectory;
+
+/**
+ * The driver's learning per meta-iteration as the cluster grows, without Spark: the Spark-free
+ * learner ({@link MetaLearner}) is fed synthetic phase-A trajectories for N tasks and synthetic ES
+ * results for N x P antithetic pairs, and one meta-iteration's learning is timed. The value step
+ * (per task: GP, adaptation of the value function, then Reptile) grows with N; the ES update
+ * (regenerating every ε from its key, the estimate, the Adam step) with N x P. Both are then
+ * extrapolated linearly to a cluster of E executors running one task each, and set against the
+ * executors' part of an iteration at today's task length.
+ */
+final class DriverScaleBench {
+    /** One measured point: seconds of the whole step and of the ES update alone (medians). */
+    record Point(int tasks, int pairs, double[] stepSeconds, double[] esSeconds) {}
+
+    private final List<String> overrides;
+
+    DriverScaleBench(List<String> overrides) {
+        this.overrides = List.copyOf(overrides);
+    }
+
+    MetricOptConfig config(int tasks, int pairs) {
+        List<String> o = new ArrayList<>();
+        o.add("learned-optimizer.enabled=true");
+        o.add("meta-train.tasks-per-iteration=" + tasks);
+        o.add("learned-optimizer.pairs-per-task=" + pairs);
+        o.addAll(overrides);
+        return ConfigLoader.load(null, o);
+    }
+
+    Point measure(int tasks, int pairs, int repeats) {
+        MetricOptConfig config = config(tasks, pairs);
+        EngineSetup.configure(1);
+        MetaLearner learner = new MetaLearner(config);
+        MetaState state = MetaLearner.initialState(config);
+        List<TaskSpec> specs = MetaLearner.tasks(config, 0);
+        int d = BaseNetwork.of(config.network()).adapterDim();
+        float[] u = new float[d];
+        for (int i = 0; i < d; i++) {
+            u[i] = (i % 7 == 0) ? 1f : 0f;
+        }
+        int steps = config.inner().steps();
+        int[] observed = config.inner().observationSteps();
+        List<Trajectory> ok = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            ok.add(
+                    SyntheticTrajectory.of(
+                            specs.get(i), i, specs.get(i).family(), u, steps, observed));
+        }
+        int n = state.array(MetaState.LEARNED_WEIGHTS).length;
+        List<EsResult> results = new ArrayList<>();
+        for (int k = 0; k < tasks; k++) {
+            for (int p = 0; p < pairs; p++) {
+                float[] eps = Perturbations.epsilon(config.seed(), 0, k, p, n);
+                results.add(
+                        new EsResult(
+                                0,
+                                k,
+                                p,
+                                1.0 + 0.01 * ((k + p) % 5),
+                                1.0 - 0.01 * (k % 3),
+                                0,
+                                Perturbations.hash(eps),
+                                0L,
+                                new float[0],
+                                new float[0]));
+            }
+        }
+        double[] step = new double[repeats];
+        double[] es = new double[repeats];
+        MetaState start = state;
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            learner.step(
+                    start,
+                    specs,
+                    ok,
+                    work -> {
+                        int units = 0;
+                        for (EsUnit unit : work.units()) {
+                            units += unit.pairs();
+                        }
+                        if (units != results.size()) {
+                            throw new IllegalStateException(
+                                    "phase B asked for "
+                                            + units
+                                            + " pairs, expected "
+                                            + results.size());
+                        }
+                        return results;
+                    });
+            long t1 = System.nanoTime();
+            learner.esUpdate(start, results);
+            long t2 = System.nanoTime();
+            step[r] = (t1 - t0) / 1e9;
+            es[r] = (t2 - t1) / 1e9;
+        }
+        return new Point(tasks, pairs, step, es);
+    }
+
+    /**
+     * Driver seconds of one iteration at {@code tasks} tasks and {@code pairs} pairs, extrapolated
+     * from two measured points with the same pair count: value step linear in tasks, ES update
+     * linear in tasks x pairs.
+     */
+    static double[] projectDriver(Point small, Point large, int tasks, int pairs) {
+        double esPerPair = median(large.esSeconds()) / ((double) large.tasks() * large.pairs());
+        double valueSmall = median(small.stepSeconds()) - median(small.esSeconds());
+        double valueLarge = median(large.stepSeconds()) - median(large.esSeconds());
+        double perTask = (valueLarge - valueSmall) / (large.tasks() - small.tasks());
+        double fixed = Math.max(0, valueLarge - perTask * large.tasks());
+        double value = fixed + perTask * tasks;
+        double esPart = esPerPair * tasks * pairs;
+        return new double[] {value, esPart};
+    }
+
+    static double median(double[] a) {
+        return new Figure("x", "x", "x", "x", a).median();
+    }
+}
