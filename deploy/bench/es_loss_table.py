@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""ES figures of a joint meta-training run over its iterations, as a Markdown table.
+
+Reads the table that `metricopt show metrics --run-dir RUN` prints on standard input, e.g.
+
+    deploy/bin/metricopt show metrics --run-dir runs/fashion-mnist | python3 deploy/bench/es_loss_table.py --every 50
+
+and prints es_mean_opt_loss (the mean L_opt of the iteration's antithetic pairs), the diverged
+unrolls and the ES gradient norm every N iterations, next to the level of an optimizer that never
+moves phi: lambda * ln 2 (every step's softplus(0) in L_metric, and L_loss = 0).
+"""
+import argparse
+import math
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--every", type=int, default=50, help="one row per this many iterations")
+    ap.add_argument("--metric-weight", type=float, default=50.0,
+                    help="learned-optimizer.metric-weight of the run (lambda)")
+    args = ap.parse_args()
+    rows = [line for line in sys.stdin if line.startswith("|")]
+    if not rows:
+        sys.exit("es_loss_table: no table on standard input; pipe 'metricopt show metrics' into it")
+    header = [c.strip() for c in rows[0].strip().strip("|").split("|")]
+    col = {name: header.index(name) for name in
+           ("iteration", "es_pairs", "es_diverged_unrolls", "es_mean_opt_loss", "es_grad_norm")}
+    data = []
+    for r in rows[1:]:
+        cells = [c.strip() for c in r.strip().strip("|").split("|")]
+        if len(cells) != len(header) or cells[col["iteration"]] == "iteration":
+            continue
+        data.append(cells)
+    data.sort(key=lambda c: int(c[col["iteration"]]))
+    still = args.metric_weight * math.log(2)
+    print(f"| iteration | es_mean_opt_loss | diverged unrolls / pairs | ES gradient norm |")
+    print("| ---: | ---: | ---: | ---: |")
+    for i, c in enumerate(data):
+        if i % args.every != 0 and i != len(data) - 1:
+            continue
+        print(f"| {int(c[col['iteration']])} | {float(c[col['es_mean_opt_loss']]):.1f} "
+              f"| {c[col['es_diverged_unrolls']]} / {c[col['es_pairs']]} "
+              f"| {float(c[col['es_grad_norm']]):.0f} |")
+    tail = [float(c[col["es_mean_opt_loss"]]) for c in data[-50:]]
+    print()
+    print(f"mean es_mean_opt_loss over the last {len(tail)} iterations: "
+          f"{sum(tail) / len(tail):.1f}; an optimizer that never moves scores "
+          f"lambda ln 2 = {still:.1f}")
+
+
+if __name__ == "__main__":
+    main()
