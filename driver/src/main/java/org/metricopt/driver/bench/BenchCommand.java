@@ -588,8 +588,8 @@ public final class BenchCommand implements Callable<Integer> {
                 names = "--tasks",
                 split = ",",
                 paramLabel = "N",
-                description = "Task counts to measure, at least two (default: 8,32).")
-        List<Integer> tasks = new ArrayList<>(List.of(8, 32));
+                description = "Task counts to measure, at least two (default: 16,64,256).")
+        List<Integer> tasks = new ArrayList<>(List.of(16, 64, 256));
 
         @Option(
                 names = "--pairs",
@@ -603,6 +603,12 @@ public final class BenchCommand implements Callable<Integer> {
                 paramLabel = "N",
                 description = "Timed iterations per point; figures are medians (default: 3).")
         int repeats = 3;
+
+        @Option(
+                names = "--warmups",
+                paramLabel = "N",
+                description = "Unmeasured iterations before each point's timed ones (default: 2).")
+        int warmups = 2;
 
         @Option(
                 names = "--executors",
@@ -639,13 +645,19 @@ public final class BenchCommand implements Callable<Integer> {
                         spec.commandLine(),
                         "--tasks needs at least two positive task counts; got " + tasks);
             }
-            if (pairs.isEmpty() || pairs.stream().anyMatch(p -> p < 1) || repeats < 1) {
+            if (pairs.isEmpty()
+                    || pairs.stream().anyMatch(p -> p < 1)
+                    || repeats < 1
+                    || warmups < 0) {
                 throw new ParameterException(
                         spec.commandLine(),
-                        "--pairs needs positive counts and --repeats at least 1; got "
+                        "--pairs needs positive counts, --repeats at least 1 and --warmups at"
+                                + " least 0; got "
                                 + pairs
                                 + ", "
-                                + repeats);
+                                + repeats
+                                + ", "
+                                + warmups);
             }
             PrintWriter out = spec.commandLine().getOut();
             if (!output.json) {
@@ -659,7 +671,7 @@ public final class BenchCommand implements Callable<Integer> {
             DriverScaleBench.Point large = null;
             for (int p : pairs) {
                 for (int t : sortedTasks) {
-                    DriverScaleBench.Point pt = bench.measure(t, p, repeats);
+                    DriverScaleBench.Point pt = bench.measure(t, p, warmups, repeats);
                     String w = t + "x" + p;
                     figures.add(new Figure("driver-scale", w, "step_s", "s", pt.stepSeconds()));
                     figures.add(new Figure("driver-scale", w, "es_update_s", "s", pt.esSeconds()));

@@ -43,7 +43,7 @@ final class DriverScaleBench {
         return ConfigLoader.load(null, o);
     }
 
-    Point measure(int tasks, int pairs, int repeats) {
+    Point measure(int tasks, int pairs, int warmups, int repeats) {
         MetricOptConfig config = config(tasks, pairs);
         EngineSetup.configure(1);
         MetaLearner learner = new MetaLearner(config);
@@ -84,7 +84,9 @@ final class DriverScaleBench {
         double[] step = new double[repeats];
         double[] es = new double[repeats];
         MetaState start = state;
-        for (int r = 0; r < repeats; r++) {
+        // Unmeasured rounds first: the JIT compiles the learner's code paths (the first rounds of
+        // a fresh JVM run several times slower, which would bend the slope between points).
+        for (int r = -warmups; r < repeats; r++) {
             long t0 = System.nanoTime();
             learner.step(
                     start,
@@ -107,8 +109,10 @@ final class DriverScaleBench {
             long t1 = System.nanoTime();
             learner.esUpdate(start, results);
             long t2 = System.nanoTime();
-            step[r] = (t1 - t0) / 1e9;
-            es[r] = (t2 - t1) / 1e9;
+            if (r >= 0) {
+                step[r] = (t1 - t0) / 1e9;
+                es[r] = (t2 - t1) / 1e9;
+            }
         }
         return new Point(tasks, pairs, step, es);
     }
@@ -122,7 +126,7 @@ final class DriverScaleBench {
         double esPerPair = median(large.esSeconds()) / ((double) large.tasks() * large.pairs());
         double valueSmall = median(small.stepSeconds()) - median(small.esSeconds());
         double valueLarge = median(large.stepSeconds()) - median(large.esSeconds());
-        double perTask = (valueLarge - valueSmall) / (large.tasks() - small.tasks());
+        double perTask = Math.max(0, (valueLarge - valueSmall) / (large.tasks() - small.tasks()));
         double fixed = Math.max(0, valueLarge - perTask * large.tasks());
         double value = fixed + perTask * tasks;
         double esPart = esPerPair * tasks * pairs;

@@ -452,6 +452,8 @@ class BenchCommandTest {
                                 "2",
                                 "--repeats",
                                 "1",
+                                "--warmups",
+                                "1",
                                 "--executors",
                                 "10",
                                 "--set",
