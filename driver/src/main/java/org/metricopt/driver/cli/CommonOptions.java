@@ -24,7 +24,10 @@ public final class CommonOptions {
     @Option(
             names = "--run-dir",
             paramLabel = "URI",
-            description = "Run directory (any Hadoop URI). Default: runs/<command>-<timestamp>.")
+            description =
+                    "Run directory (any Hadoop URI). Commands that start a run (pretrain,"
+                            + " finetune, meta-train, run) default to runs/<command>-<timestamp>;"
+                            + " the others (meta-test, show, export) need an existing one.")
     String runDir;
 
     @Option(
