@@ -1,5 +1,6 @@
 package org.metricopt.driver;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -58,12 +59,56 @@ public final class SparkSessions {
             conf.setAppName(config.spark().appName());
         }
         applyDefaults(conf);
+        requireReachableMaster(conf.get("spark.master"));
         // The configuration's hadoop block, unless spark-submit --conf already set the key.
         config.hadoop().forEach((k, v) -> conf.setIfMissing("spark.hadoop." + k, v));
         if (!strictKryo) {
             conf.set("spark.kryo.registrationRequired", "false");
         }
         return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /**
+     * A standalone master ({@code spark://host:port}, or several for high availability) that no one
+     * listens on is a one-line error naming spark.master, found in seconds; Spark itself would
+     * retry registering for about a minute and then fail with a stack of its own. Exit class
+     * IO_FAILURE: the master may only be down for now, so schedulers may retry.
+     */
+    static void requireReachableMaster(String master) {
+        if (master == null || !master.startsWith("spark://")) {
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port;
+            try {
+                port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new MetricOptException(
+                        ErrorClass.INVALID_CONFIG,
+                        "spark.master = "
+                                + master
+                                + ": '"
+                                + hostPort
+                                + "' has no valid port; expected spark://host:port[,host:port...]");
+            }
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), 5_000);
+                return;
+            } catch (java.io.IOException e) {
+                failures.add(host + ":" + port + " (" + e.getMessage() + ")");
+            }
+        }
+        throw new MetricOptException(
+                ErrorClass.IO_FAILURE,
+                "spark.master = "
+                        + master
+                        + " is unreachable: "
+                        + String.join(", ", failures)
+                        + "; start the standalone Master there, or set spark.master (or"
+                        + " spark-submit --master) to a running one");
     }
 
     private static String poolsFile;

@@ -1,12 +1,15 @@
 package org.metricopt.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
 
 /**
  * The defaults every MetricOpt session gets: fair scheduling between the unrolls' FIFO pool and the
@@ -54,5 +57,25 @@ class SparkSessionsTest {
 
         SparkConf yarn = SparkSessions.applyDefaults(new SparkConf(false).setMaster("yarn"));
         assertThat(yarn.contains("spark.driver.host")).isFalse();
+    }
+
+    @Test
+    void aStandaloneMasterNoOneListensOnIsANamedErrorBeforeSparkStarts() throws Exception {
+        assertThatThrownBy(() -> SparkSessions.requireReachableMaster("spark://127.0.0.1:9"))
+                .isInstanceOf(MetricOptException.class)
+                .hasMessageContaining("spark.master = spark://127.0.0.1:9 is unreachable")
+                .extracting(e -> ((MetricOptException) e).errorClass())
+                .isEqualTo(ErrorClass.IO_FAILURE);
+        assertThatThrownBy(() -> SparkSessions.requireReachableMaster("spark://127.0.0.1:x"))
+                .extracting(e -> ((MetricOptException) e).errorClass())
+                .isEqualTo(ErrorClass.INVALID_CONFIG);
+        try (java.net.ServerSocket master = new java.net.ServerSocket(0)) {
+            int port = master.getLocalPort();
+            // One reachable master of a high-availability list is enough.
+            SparkSessions.requireReachableMaster("spark://127.0.0.1:9,127.0.0.1:" + port);
+            SparkSessions.requireReachableMaster("spark://127.0.0.1:" + port);
+        }
+        SparkSessions.requireReachableMaster("local[2]");
+        SparkSessions.requireReachableMaster("yarn");
     }
 }

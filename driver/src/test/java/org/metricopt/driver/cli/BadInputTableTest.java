@@ -801,6 +801,20 @@ class BadInputTableTest {
         // --- I/O (exit 8): the run directory cannot be written. ---
         rows.add(
                 row(
+                        "spark.master names a standalone master no one listens on",
+                        8,
+                        s ->
+                                trainedCall(
+                                        List.of("spark.master", "spark://127.0.0.1:9"),
+                                        "meta-test",
+                                        "--conf",
+                                        conf.toString(),
+                                        "--set",
+                                        "spark.master=\"spark://127.0.0.1:9\"",
+                                        "--run-dir",
+                                        trained.toString())));
+        rows.add(
+                row(
                         "the run directory's NameNode is unreachable",
                         8,
                         // Nothing listens on port 9 of the loopback: connection refused at once.
