@@ -14,6 +14,7 @@ import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.MetaAdam;
 import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.rng.Keys;
+import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
@@ -129,8 +130,10 @@ public final class MetaLearner {
      * @param state the meta-state after the iteration (its {@code iteration()} is one more)
      * @param value per task: adapted weights, GP, prior predictions and ranking figures
      * @param es phase B's figures ({@link EsStats#NONE} without the learned optimizer)
+     * @param broadcastBytes bytes of the numbers phase B's payload carried (0 without phase B)
      */
-    public record Step(MetaState state, ValueLearner.Outcome value, EsStats es) {}
+    public record Step(
+            MetaState state, ValueLearner.Outcome value, EsStats es, long broadcastBytes) {}
 
     /**
      * One meta-iteration of learning (supp. Algorithm 1 lines 4 to 9).
@@ -153,11 +156,13 @@ public final class MetaLearner {
                         state.array(MetaState.SCALER_MEAN), state.array(MetaState.SCALER_STD));
         ValueLearner.Outcome vf = values.step(valueState(state), scaler, ok, specs, it);
         EsStats es = EsStats.NONE;
+        long broadcastBytes = 0;
         if (config.learnedOptimizer().enabled()) {
             PhaseB work = phaseB(state, scaler, vf, specs, ok, it);
             EsUpdate update = esUpdate(state, phaseB.evaluate(work));
             state = update.state();
-            es = update.stats().withBroadcastBytes(work.payload().bytes());
+            es = update.stats();
+            broadcastBytes = work.payload().bytes();
         }
         ValueLearner.State next = vf.state();
         state = state.with(it + 1, MetaState.VALUE_WEIGHTS, next.weights());
@@ -167,7 +172,7 @@ public final class MetaLearner {
                             .with(it + 1, MetaState.VALUE_ADAM_V, next.adamV())
                             .withCounter(MetaState.VALUE_ADAM_STEP, next.adamStep());
         }
-        return new Step(state, vf, es);
+        return new Step(state, vf, es, broadcastBytes);
     }
 
     /** The value function's part of the meta-state. */
@@ -243,8 +248,7 @@ public final class MetaLearner {
             double reparamVariance,
             double esReparamCosine,
             long bytes,
-            long executorNanos,
-            long broadcastBytes) {
+            long executorNanos) {
         public static final EsStats NONE =
                 new EsStats(
                         0,
@@ -256,23 +260,7 @@ public final class MetaLearner {
                         Double.NaN,
                         Double.NaN,
                         0L,
-                        0L,
                         0L);
-
-        EsStats withBroadcastBytes(long b) {
-            return new EsStats(
-                    pairs,
-                    diverged,
-                    meanLoss,
-                    gradient,
-                    gradNorm,
-                    meanVariance,
-                    reparamVariance,
-                    esReparamCosine,
-                    bytes,
-                    executorNanos,
-                    b);
-        }
     }
 
     /** The learned optimizer's next meta-state and phase B's figures. */
@@ -319,7 +307,7 @@ public final class MetaLearner {
             samples.add(Estimators.antitheticSample(eps, r.lossPlus(), r.lossMinus(), sigma));
             for (float[] g : new float[][] {r.reparamPlus(), r.reparamMinus()}) {
                 if (g.length == wOpt.length) {
-                    reparamSamples.add(toDouble(g));
+                    reparamSamples.add(Stats.toDouble(g));
                 }
             }
             bytes += r.wireBytes();
@@ -341,7 +329,7 @@ public final class MetaLearner {
             // Weights from earlier iterations' running variances, independent of this batch, so
             // the combination stays unbiased; then this batch's variances join the running ones.
             Estimators.Batch rp = Estimators.batch(reparamSamples);
-            cosine = cosine(batch.mean(), rp.mean());
+            cosine = Stats.cosine(batch.mean(), rp.mean());
             RunningVariance es = RunningVariance.of(state, MetaState.LEARNED_VAR_ES, wOpt.length);
             RunningVariance re = RunningVariance.of(state, MetaState.LEARNED_VAR_RP, wOpt.length);
             gradient = Estimators.combine(batch, rp, es.estimate(), re.estimate());
@@ -390,8 +378,7 @@ public final class MetaLearner {
                         rpVar,
                         cosine,
                         bytes,
-                        executorNanos,
-                        0L));
+                        executorNanos));
     }
 
     private static MetricOptException badPair(EsResult r, String what) {
@@ -405,25 +392,5 @@ public final class MetaLearner {
                         + r.pair()
                         + ") "
                         + what);
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
-    }
-
-    static double cosine(double[] a, double[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += a[i] * b[i];
-            aa += a[i] * a[i];
-            bb += b[i] * b[i];
-        }
-        return aa == 0 || bb == 0 ? Double.NaN : ab / Math.sqrt(aa * bb);
     }
 }

@@ -30,15 +30,29 @@ public final class Stats {
 
     /** The cosine of two vectors of the same length; NaN when either is zero. */
     public static double cosine(float[] a, float[] b) {
+        return cosine(toDouble(a), toDouble(b));
+    }
+
+    /** The cosine of two vectors of the same length; NaN when either is zero. */
+    public static double cosine(double[] a, double[] b) {
         double ab = 0;
         double aa = 0;
         double bb = 0;
         for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
+            ab += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
         }
         return aa == 0 || bb == 0 ? Double.NaN : ab / Math.sqrt(aa * bb);
+    }
+
+    /** The values widened to double precision. */
+    public static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
     }
 
     /**

@@ -14,6 +14,7 @@ import org.metricopt.common.learned.Estimators;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.nets.BaseNetwork;
+import org.metricopt.common.stats.Stats;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.common.unroll.Trajectory;
@@ -132,8 +133,8 @@ class MetaLearnerTest {
             double lm = 1 - 0.2 * p;
             results.add(new EsResult(0, 0, p, lp, lm, 0, Perturbations.hash(eps), 0, plus, minus));
             es.add(Estimators.antitheticSample(eps, lp, lm, SIGMA));
-            rp.add(toDouble(plus));
-            rp.add(toDouble(minus));
+            rp.add(Stats.toDouble(plus));
+            rp.add(Stats.toDouble(minus));
         }
         MetaLearner.EsUpdate first = learner.esUpdate(state, results);
         Estimators.Batch esBatch = Estimators.batch(es);
@@ -197,8 +198,8 @@ class MetaLearnerTest {
                 results.add(
                         new EsResult(k, 0, j, plus, minus, 0, Perturbations.hash(eps), 0, gp, gm));
                 es.add(Estimators.antitheticSample(eps, plus, minus, sigma));
-                rp.add(toDouble(gp));
-                rp.add(toDouble(gm));
+                rp.add(Stats.toDouble(gp));
+                rp.add(Stats.toDouble(gm));
             }
             MetaLearner.EsUpdate u = learner.esUpdate(state.atIteration(k), results);
             combined.add(u.stats().gradient());
@@ -273,7 +274,7 @@ class MetaLearnerTest {
                                 .esUpdate(withScaler, returned)
                                 .state()
                                 .array(MetaState.LEARNED_WEIGHTS));
-        assertThat(step.es().broadcastBytes()).isEqualTo(work.payload().bytes());
+        assertThat(step.broadcastBytes()).isEqualTo(work.payload().bytes());
         // Bit-identical when repeated.
         MetaLearner.Step again = new MetaLearner(c).step(state, specs, ok, unused -> returned);
         assertThat(again.state().array(MetaState.VALUE_WEIGHTS))
@@ -335,14 +336,6 @@ class MetaLearnerTest {
             g[i] = (float) (diag[i] * (w[i] + s * eps[i]) + b[i]);
         }
         return g;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 
     /**

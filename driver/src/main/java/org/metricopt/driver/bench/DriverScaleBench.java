@@ -8,7 +8,6 @@ import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.outer.EsResult;
-import org.metricopt.common.outer.EsUnit;
 import org.metricopt.common.outer.MetaLearner;
 import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.tasks.TaskSpec;
@@ -93,14 +92,10 @@ final class DriverScaleBench {
                     specs,
                     ok,
                     work -> {
-                        int units = 0;
-                        for (EsUnit unit : work.units()) {
-                            units += unit.pairs();
-                        }
-                        if (units != results.size()) {
+                        if (work.pairs() != results.size()) {
                             throw new IllegalStateException(
                                     "phase B asked for "
-                                            + units
+                                            + work.pairs()
                                             + " pairs, expected "
                                             + results.size());
                         }
@@ -123,17 +118,14 @@ final class DriverScaleBench {
      * linear in tasks x pairs.
      */
     static double[] projectDriver(Point small, Point large, int tasks, int pairs) {
-        double esPerPair = median(large.esSeconds()) / ((double) large.tasks() * large.pairs());
-        double valueSmall = median(small.stepSeconds()) - median(small.esSeconds());
-        double valueLarge = median(large.stepSeconds()) - median(large.esSeconds());
+        double esPerPair =
+                Figure.median(large.esSeconds()) / ((double) large.tasks() * large.pairs());
+        double valueSmall = Figure.median(small.stepSeconds()) - Figure.median(small.esSeconds());
+        double valueLarge = Figure.median(large.stepSeconds()) - Figure.median(large.esSeconds());
         double perTask = Math.max(0, (valueLarge - valueSmall) / (large.tasks() - small.tasks()));
         double fixed = Math.max(0, valueLarge - perTask * large.tasks());
         double value = fixed + perTask * tasks;
         double esPart = esPerPair * tasks * pairs;
         return new double[] {value, esPart};
-    }
-
-    static double median(double[] a) {
-        return new Figure("x", "x", "x", "x", a).median();
     }
 }

@@ -30,7 +30,12 @@ public record Figure(String bench, String workload, String figure, String unit, 
 
     /** The median of the samples (the mean of the middle two for an even count). */
     public double median() {
-        double[] s = samples.clone();
+        return median(samples);
+    }
+
+    /** The median of {@code values} (the mean of the middle two for an even count). */
+    public static double median(double[] values) {
+        double[] s = values.clone();
         Arrays.sort(s);
         int mid = s.length / 2;
         return s.length % 2 == 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2.0;

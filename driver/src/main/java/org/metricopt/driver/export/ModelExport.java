@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +22,7 @@ import org.metricopt.common.config.NetworkConfig;
 import org.metricopt.common.config.Redaction;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.Digests;
 import org.metricopt.common.io.HadoopFiles;
 import org.metricopt.common.io.Provenance;
 import org.metricopt.common.learned.LearnedOptimizer;
@@ -308,7 +306,7 @@ public final class ModelExport {
                 description.put("format_version", FORMAT_VERSION);
                 description.put("model", m.name());
                 description.put("tensors_file", m.name() + TENSORS);
-                description.put("tensors_sha256", sha256(tensors));
+                description.put("tensors_sha256", Digests.sha256(tensors));
                 description.putAll(m.description());
                 create(fs, new Path(staging, m.name() + TENSORS), tensors);
                 create(
@@ -756,13 +754,5 @@ public final class ModelExport {
         metadata.put("forward", forward);
         metadata.put("adapter_size", Integer.toString(d));
         return new Model(THETA, tensors, metadata, description);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-        }
     }
 }

@@ -108,13 +108,14 @@ public final class MetaTrainJob {
             // meta-train.log-interval-s has passed, and always with a checkpoint.
             try (OrderedWriter writer = new OrderedWriter();
                     PhaseAPipeline phaseA = new PhaseAPipeline(spark, config, ctx, total)) {
+                MetaLearner learner = new MetaLearner(config);
                 List<MetaTrainLogs.Iteration> unlogged = new ArrayList<>();
                 long lastLogWrite = System.nanoTime();
                 try {
                     while (state.iteration() < total) {
                         bar.setExtraMessage("iteration " + state.iteration() + ": unrolls");
                         MetaTrainLogs.Iteration done =
-                                iterate(spark, config, ctx, state, bar, phaseA);
+                                iterate(spark, config, ctx, learner, state, bar, phaseA);
                         state = done.state();
                         bar.stepTo(state.iteration());
                         unlogged.add(done);
@@ -175,6 +176,7 @@ public final class MetaTrainJob {
             SparkSession spark,
             MetricOptConfig config,
             ExecutorContext ctx,
+            MetaLearner learner,
             MetaState state,
             ProgressBar bar,
             PhaseAPipeline phaseA) {
@@ -213,27 +215,26 @@ public final class MetaTrainJob {
         }
         long[] phaseBNanos = {0L};
         MetaLearner.Step step =
-                new MetaLearner(config)
-                        .step(
-                                state,
-                                specs,
-                                ok,
-                                work -> {
-                                    if (bar != null) {
-                                        bar.setExtraMessage("iteration " + it + ": ES pairs");
-                                    }
-                                    long start = System.nanoTime();
-                                    try {
-                                        return phaseB(spark, config, ctx, it, work);
-                                    } finally {
-                                        phaseBNanos[0] = System.nanoTime() - start;
-                                    }
-                                });
+                learner.step(
+                        state,
+                        specs,
+                        ok,
+                        work -> {
+                            if (bar != null) {
+                                bar.setExtraMessage("iteration " + it + ": ES pairs");
+                            }
+                            long start = System.nanoTime();
+                            try {
+                                return phaseB(spark, config, ctx, it, work);
+                            } finally {
+                                phaseBNanos[0] = System.nanoTime() - start;
+                            }
+                        });
         long t2 = System.nanoTime();
         return MetaTrainLogs.iteration(
                 it,
                 trajs,
-                failures.size(),
+                ok,
                 step,
                 new MetaTrainLogs.Timings(
                         (t1 - t0) / 1e9, (t2 - t1 - phaseBNanos[0]) / 1e9, phaseBNanos[0] / 1e9));

@@ -34,16 +34,21 @@ final class MetaTrainLogs {
     /** Wall-clock seconds of an iteration's parts. */
     record Timings(double unrollWallS, double driverS, double phaseBWallS) {}
 
-    /** The iteration's row for metrics/ and its rows for trajectories/. */
+    /**
+     * The iteration's row for metrics/ and its rows for trajectories/.
+     *
+     * @param trajs every trajectory of the iteration, failed ones included
+     * @param ok the successful ones among them
+     */
     static Iteration iteration(
-            long it, List<Trajectory> trajs, int failed, MetaLearner.Step step, Timings time) {
-        List<Trajectory> ok = new ArrayList<>();
+            long it,
+            List<Trajectory> trajs,
+            List<Trajectory> ok,
+            MetaLearner.Step step,
+            Timings time) {
         long executorNanos = 0;
         long bytes = 0;
         for (Trajectory t : trajs) {
-            if (t.ok()) {
-                ok.add(t);
-            }
             executorNanos += t.computeNanos();
             bytes +=
                     4L * (t.phis().length + t.losses().length + t.features().length)
@@ -57,7 +62,7 @@ final class MetaTrainLogs {
                 RowFactory.create(
                         it,
                         trajs.size(),
-                        failed,
+                        trajs.size() - ok.size(),
                         vf.mean(ValueLearner.TaskOutcome::lossBefore),
                         vf.mean(ValueLearner.TaskOutcome::lossAfter),
                         vf.mean(ValueLearner.TaskOutcome::spearmanPrior),
@@ -78,7 +83,7 @@ final class MetaTrainLogs {
                         time.phaseBWallS(),
                         es.bytes(),
                         es.executorNanos() / 1e9,
-                        es.broadcastBytes(),
+                        step.broadcastBytes(),
                         System.currentTimeMillis());
         List<Row> trajRows = new ArrayList<>();
         for (ValueLearner.TaskOutcome o : vf.tasks()) {

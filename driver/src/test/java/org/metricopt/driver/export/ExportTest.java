@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.metricopt.common.io.Digests;
 import org.metricopt.common.io.Provenance;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.nets.BaseNetwork;
@@ -224,7 +225,7 @@ class ExportTest {
             byte[] tensors = Files.readAllBytes(out.resolve(model + ".safetensors"));
             assertThat(desc.get("format").asText()).isEqualTo("metricopt-export");
             assertThat(desc.get("model").asText()).isEqualTo(model);
-            assertThat(desc.get("tensors_sha256").asText()).isEqualTo(ModelExport.sha256(tensors));
+            assertThat(desc.get("tensors_sha256").asText()).isEqualTo(Digests.sha256(tensors));
             assertThat(desc.get("layers").isArray()).isTrue();
             JsonNode prov = desc.get("provenance");
             assertThat(prov.get("config_fingerprint").asText())
