@@ -6,12 +6,15 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import java.util.ArrayList;
 import java.util.List;
+import org.metricopt.common.interp.Interpolation;
 import org.metricopt.common.outer.EsResult;
 import org.metricopt.common.outer.EsUnit;
+import org.metricopt.common.outer.PhaseAResult;
 import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.TaskStatus;
 import org.metricopt.common.unroll.Trajectory;
+import org.metricopt.common.valuefn.TaskAdaptation;
 
 /**
  * Explicit Kryo serializers of the records that travel between driver and executors. Records have
@@ -286,6 +289,54 @@ final class KryoCodecs {
                                 readFloats(in), readFloats(in), in.readDouble()));
             }
             return new PhaseBPayload(learned, mean, std, tasks);
+        }
+    }
+
+    /** Serializer of {@link PhaseAResult}: the trajectory, then the adaptation if any. */
+    static final class PhaseAResultSerializer extends Serializer<PhaseAResult> {
+        private final TrajectorySerializer trajectories = new TrajectorySerializer();
+
+        @Override
+        public void write(Kryo kryo, Output out, PhaseAResult r) {
+            trajectories.write(kryo, out, r.trajectory());
+            TaskAdaptation a = r.adaptation();
+            out.writeBoolean(a != null);
+            if (a != null) {
+                out.writeInt(a.index());
+                out.writeLong(a.weightsHash());
+                writeFloats(out, a.adapted());
+                writeFloats(out, a.context());
+                out.writeDouble(a.offset());
+                writeDoubles(out, a.interp().mean());
+                writeDoubles(out, a.interp().std());
+                writeFloats(out, a.prior());
+                out.writeDouble(a.lossBefore());
+                out.writeDouble(a.lossAfter());
+                out.writeDouble(a.spearmanPrior());
+                out.writeDouble(a.spearmanStep());
+            }
+        }
+
+        @Override
+        public PhaseAResult read(Kryo kryo, Input in, Class<PhaseAResult> type) {
+            Trajectory t = trajectories.read(kryo, in, Trajectory.class);
+            if (!in.readBoolean()) {
+                return new PhaseAResult(t, null);
+            }
+            return new PhaseAResult(
+                    t,
+                    new TaskAdaptation(
+                            in.readInt(),
+                            in.readLong(),
+                            readFloats(in),
+                            readFloats(in),
+                            in.readDouble(),
+                            new Interpolation(readDoubles(in), readDoubles(in)),
+                            readFloats(in),
+                            in.readDouble(),
+                            in.readDouble(),
+                            in.readDouble(),
+                            in.readDouble()));
         }
     }
 }

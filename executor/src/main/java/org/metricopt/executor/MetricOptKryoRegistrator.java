@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.metricopt.common.outer.EsResult;
 import org.metricopt.common.outer.EsUnit;
+import org.metricopt.common.outer.PhaseAResult;
 import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
@@ -20,6 +21,8 @@ public final class MetricOptKryoRegistrator implements KryoRegistrator {
         kryo.register(TaskSpec[].class);
         kryo.register(Trajectory.class, new KryoCodecs.TrajectorySerializer());
         kryo.register(Trajectory[].class);
+        kryo.register(PhaseAResult.class, new KryoCodecs.PhaseAResultSerializer());
+        kryo.register(PhaseAResult[].class);
         kryo.register(EvalUnit.class, new KryoCodecs.EvalUnitSerializer());
         kryo.register(EvalUnit[].class);
         kryo.register(EsUnit.class, new KryoCodecs.EsUnitSerializer());

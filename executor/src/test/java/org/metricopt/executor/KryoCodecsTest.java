@@ -9,13 +9,16 @@ import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.api.Test;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.interp.Interpolation;
 import org.metricopt.common.outer.EsResult;
+import org.metricopt.common.outer.PhaseAResult;
 import org.metricopt.common.outer.PhaseBPayload;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.common.unroll.TaskStatus;
 import org.metricopt.common.unroll.Trajectory;
+import org.metricopt.common.valuefn.TaskAdaptation;
 import scala.reflect.ClassTag$;
 
 class KryoCodecsTest {
@@ -94,6 +97,54 @@ class KryoCodecsTest {
         assertThat(back.observedMetrics()[0]).isEqualTo(0.1);
         assertThat(back.observedMetrics()[1]).isNaN();
         assertThat(Float.floatToRawIntBits(back.phis()[1])).isEqualTo(Float.floatToRawIntBits(-0f));
+    }
+
+    @Test
+    void aPhaseAResultRoundTripsWithAndWithoutItsAdaptation() {
+        Trajectory t =
+                new Trajectory(
+                        "s/1/0",
+                        0,
+                        "fam",
+                        "ce-sgd",
+                        TaskStatus.OK,
+                        "",
+                        1,
+                        new float[] {1f, 2f},
+                        new float[] {0.5f, 0.25f},
+                        new int[] {0, 1},
+                        new double[] {0.1, 0.2},
+                        new double[] {0.15, 0.12},
+                        0.3,
+                        0.2,
+                        0.25,
+                        new float[0],
+                        new double[0],
+                        new double[0],
+                        7L);
+        TaskAdaptation a =
+                new TaskAdaptation(
+                        0,
+                        -42L,
+                        new float[] {0.5f, -0f},
+                        new float[] {1f},
+                        0.3,
+                        new Interpolation(new double[] {0.1, 0.2}, new double[] {0.01, 0.02}),
+                        new float[] {0.3f, 0.2f},
+                        1.5,
+                        0.5,
+                        Double.NaN,
+                        1.0);
+        PhaseAResult back = roundTrip(new PhaseAResult(t, a), PhaseAResult.class);
+        assertThat(back.trajectory()).usingRecursiveComparison().isEqualTo(t);
+        assertThat(back.adaptation())
+                .usingRecursiveComparison()
+                .ignoringFields("spearmanPrior")
+                .isEqualTo(a);
+        assertThat(back.adaptation().spearmanPrior()).isNaN();
+        assertThat(Float.floatToRawIntBits(back.adaptation().adapted()[1]))
+                .isEqualTo(Float.floatToRawIntBits(-0f));
+        assertThat(roundTrip(new PhaseAResult(t, null), PhaseAResult.class).adaptation()).isNull();
     }
 
     @Test

@@ -307,7 +307,10 @@ public final class ConfigLoader {
                         mt.doubleIn("log-interval-s", 0.0, 86_400.0, false),
                         mt.intIn("probe-pairs", 0, 1_000),
                         mt.doubleIn("probe-radius", 0.0, 1e6, true),
-                        mt.doubleList("lr-multipliers", 0.0, 1e6));
+                        mt.doubleList("lr-multipliers", 0.0, 1e6),
+                        mt.oneOf(
+                                "adapt-on",
+                                List.of(MetaTrainConfig.EXECUTORS, MetaTrainConfig.DRIVER)));
 
         Settings ev = s.child("eval");
         EvalConfig eval =

@@ -16,6 +16,10 @@ import java.util.List;
  * @param lrMultipliers each meta-training task's learning rate is its optimizer's base rate times
  *     one of these, drawn by the task's key: the value function then sees the regions of phi that
  *     the tuned learning rates of meta-test reach
+ * @param adaptOn where each task's value-function adaptation runs: {@link #EXECUTORS}, on the
+ *     executor that unrolled the task, as the last step of its phase-A task (the driver then only
+ *     averages the adapted weights), or {@link #DRIVER}, one task after another on the driver.
+ *     Results are the same bit for bit; docs/DESIGN.md section 4.1
  */
 public record MetaTrainConfig(
         int iterations,
@@ -26,5 +30,13 @@ public record MetaTrainConfig(
         double logIntervalS,
         int probePairs,
         double probeRadius,
-        double[] lrMultipliers)
-        implements Serializable {}
+        double[] lrMultipliers,
+        String adaptOn)
+        implements Serializable {
+    public static final String EXECUTORS = "executors";
+    public static final String DRIVER = "driver";
+
+    public boolean adaptOnExecutors() {
+        return EXECUTORS.equals(adaptOn);
+    }
+}

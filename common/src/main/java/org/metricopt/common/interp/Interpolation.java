@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param mean posterior mean M̂_t of the metric, t = 0..T
  * @param std posterior standard deviation σ̂_t, t = 0..T; never negative
  */
-public record Interpolation(double[] mean, double[] std) {
+public record Interpolation(double[] mean, double[] std) implements java.io.Serializable {
 
     /** Validates and copies the arrays. */
     public Interpolation {

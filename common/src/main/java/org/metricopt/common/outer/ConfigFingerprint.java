@@ -10,9 +10,9 @@ import org.metricopt.common.io.Digests;
 /**
  * A fingerprint of the settings that determine meta-training results. Settings that only change how
  * or how long a run is executed (Spark and Hadoop client settings, the number of iterations,
- * checkpoint and log spacing, evaluation, finetune, and the value-function settings that only
- * meta-test reads) are left out, so a run may be extended, moved to another cluster or meta-tested
- * another way and still resume.
+ * checkpoint and log spacing, where value functions are adapted, evaluation, finetune, and the
+ * value-function settings that only meta-test reads) are left out, so a run may be extended, moved
+ * to another cluster or meta-tested another way and still resume.
  */
 public final class ConfigFingerprint {
     private ConfigFingerprint() {}
@@ -28,6 +28,7 @@ public final class ConfigFingerprint {
                         .withoutPath("meta-train.checkpoint-every")
                         .withoutPath("meta-train.log-interval-s")
                         .withoutPath("meta-train.max-failed-fraction")
+                        .withoutPath("meta-train.adapt-on")
                         .withoutPath("value-function.lambda")
                         .withoutPath("value-function.online-adapt-steps")
                         .withoutPath("value-function.online-adapt-learning-rate")

@@ -19,6 +19,7 @@ import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
+import org.metricopt.common.valuefn.TaskAdaptation;
 import org.metricopt.common.valuefn.ValueLearner;
 
 /**
@@ -144,6 +145,23 @@ public final class MetaLearner {
      */
     public Step step(
             MetaState state, List<TaskSpec> specs, List<Trajectory> ok, EsEvaluator phaseB) {
+        return step(state, specs, ok, java.util.Map.of(), phaseB);
+    }
+
+    /**
+     * One meta-iteration of learning, with some or all tasks' value-function adaptations already
+     * computed where they were unrolled (docs/DESIGN.md section 4.1): those are taken after a check
+     * that they were adapted from this state's meta-weights; the others are adapted here. The
+     * result is the same, bit for bit, wherever each adaptation ran.
+     *
+     * @param adapted adaptations by task index (possibly empty)
+     */
+    public Step step(
+            MetaState state,
+            List<TaskSpec> specs,
+            List<Trajectory> ok,
+            java.util.Map<Integer, TaskAdaptation> adapted,
+            EsEvaluator phaseB) {
         long it = state.iteration();
         if (!state.has(MetaState.SCALER_MEAN)) {
             InputScaler fitted = values.fitScaler(ok);
@@ -154,7 +172,7 @@ public final class MetaLearner {
         InputScaler scaler =
                 new InputScaler(
                         state.array(MetaState.SCALER_MEAN), state.array(MetaState.SCALER_STD));
-        ValueLearner.Outcome vf = values.step(valueState(state), scaler, ok, specs, it);
+        ValueLearner.Outcome vf = values.step(valueState(state), scaler, ok, specs, it, adapted);
         EsStats es = EsStats.NONE;
         long broadcastBytes = 0;
         if (config.learnedOptimizer().enabled()) {
@@ -204,8 +222,9 @@ public final class MetaLearner {
         PhaseBPayload.AdaptedValue[] adapted = new PhaseBPayload.AdaptedValue[specs.size()];
         Arrays.fill(adapted, PhaseBPayload.AdaptedValue.NONE);
         for (ValueLearner.TaskOutcome o : vf.tasks()) {
+            TaskAdaptation a = o.adaptation();
             adapted[o.trajectory().index()] =
-                    new PhaseBPayload.AdaptedValue(o.adapted(), o.context(), o.offset());
+                    new PhaseBPayload.AdaptedValue(a.adapted(), a.context(), a.offset());
         }
         PhaseBPayload payload =
                 new PhaseBPayload(

@@ -33,7 +33,8 @@ package org.metricopt.common.unroll;
  *     (cos_0, norm_0, cos_1, norm_1, ...); empty for other rules
  * @param computeNanos wall time of the task on the executor: data preparation (augmentation,
  *     splits), binding the network (the cached first-layer prefix), the unroll and its metric
- *     evaluations
+ *     evaluations, and in phase A with meta-train.adapt-on = executors the value function's
+ *     adaptation to it
  */
 public record Trajectory(
         String taskId,

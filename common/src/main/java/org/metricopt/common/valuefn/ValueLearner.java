@@ -3,11 +3,15 @@ package org.metricopt.common.valuefn;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.config.ValueFunctionConfig;
+import org.metricopt.common.errors.ErrorClass;
+import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.interp.GaussianProcess;
 import org.metricopt.common.interp.Interpolation;
 import org.metricopt.common.learned.MetaAdam;
+import org.metricopt.common.learned.Perturbations;
 import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.rng.Keys;
 import org.metricopt.common.tasks.TaskSpec;
@@ -247,22 +251,8 @@ public final class ValueLearner {
         return InputScaler.fit(rows, inputs(), d, cfg.minStd(), cfg.contextMinStd());
     }
 
-    /**
-     * What one task's adaptation gave: its adapted weights w~ with the task's context c and offset
-     * (what f = offset + g([phi, c]) needs), and for the logs the GP, the prior's predictions along
-     * the path and the ranking figures.
-     */
-    public record TaskOutcome(
-            Trajectory trajectory,
-            float[] adapted,
-            float[] context,
-            double offset,
-            Interpolation interp,
-            float[] prior,
-            double lossBefore,
-            double lossAfter,
-            double spearmanPrior,
-            double spearmanStep) {}
+    /** One task's trajectory and what adapting the value function to it gave. */
+    public record TaskOutcome(Trajectory trajectory, TaskAdaptation adaptation) {}
 
     /**
      * The meta-state of the value function.
@@ -290,7 +280,8 @@ public final class ValueLearner {
     }
 
     /**
-     * One meta-iteration of the value function (supp. Algorithm 1 lines 4, 5 and 7).
+     * One meta-iteration of the value function (supp. Algorithm 1 lines 4, 5 and 7), every task
+     * adapted here.
      *
      * @param ok the iteration's successful trajectories, in task order
      * @param specs the iteration's tasks, by task index (probe offsets are regenerated from them)
@@ -301,47 +292,91 @@ public final class ValueLearner {
             List<Trajectory> ok,
             List<TaskSpec> specs,
             long iteration) {
+        return step(state, scaler, ok, specs, iteration, Map.of());
+    }
+
+    /**
+     * One meta-iteration of the value function, with the adaptations already computed elsewhere (on
+     * the executors that unrolled the tasks) taken as they are: a task without one is adapted here.
+     * The result is the same either way, bit for bit: an adaptation is a function of the
+     * trajectory, the spec, the meta-weights and the scaler alone.
+     *
+     * @param done adaptations by task index; each must be of these meta-weights
+     */
+    public Outcome step(
+            State state,
+            InputScaler scaler,
+            List<Trajectory> ok,
+            List<TaskSpec> specs,
+            long iteration,
+            Map<Integer, TaskAdaptation> done) {
         float[] w = state.weights();
+        long hash = weightsHash(w);
         List<float[]> adapted = new ArrayList<>();
         List<TaskOutcome> tasks = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            for (Trajectory t : ok) {
-                Interpolation interp =
-                        interpolate(t.observedSteps(), t.observedMetrics(), t.steps());
-                float[] c = context(t, scaler);
-                double m0 = ValueDiagnostics.firstFinite(t.observedMetrics());
-                try (ValueFunction f =
-                        new ValueFunction(manager, inputs(), d, cfg.hidden(), scaler, w)) {
-                    float[] prior = f.predict(t.phis(), c);
-                    double off = offset(m0);
-                    for (int s = 0; s < prior.length; s++) {
-                        prior[s] = (float) (prior[s] + off);
-                    }
-                    ValueFunction.Adaptation a =
-                            f.adapt(
-                                    taskData(t, specs.get(t.index()), interp, c),
-                                    cfg.adaptSteps(),
-                                    cfg.adaptLearningRate(),
-                                    cfg,
-                                    Keys.rng(seed, "vf-pairs", iteration, t.index()));
-                    float[] wt = f.weights();
-                    adapted.add(wt);
-                    tasks.add(
-                            new TaskOutcome(
-                                    t,
-                                    wt,
-                                    c,
-                                    off,
-                                    interp,
-                                    prior,
-                                    a.lossBefore(),
-                                    a.lossAfter(),
-                                    ValueDiagnostics.spearmanAtObservations(prior, t),
-                                    ValueDiagnostics.stepIndexSpearman(t)));
-                }
+        for (Trajectory t : ok) {
+            TaskAdaptation a = done.get(t.index());
+            if (a == null) {
+                a = adapt(w, scaler, t, specs.get(t.index()), iteration);
+            } else if (a.weightsHash() != hash || a.index() != t.index()) {
+                throw new MetricOptException(
+                        ErrorClass.INTERNAL,
+                        "meta-iteration "
+                                + iteration
+                                + ", task "
+                                + t.index()
+                                + ": its value-function adaptation came back for other"
+                                + " meta-weights or another task than the driver's; refusing it");
             }
+            adapted.add(a.adapted());
+            tasks.add(new TaskOutcome(t, a));
         }
         return new Outcome(metaStep(state, adapted), tasks);
+    }
+
+    /**
+     * Adapts a copy of the value function with meta-weights {@code w} to one task's trajectory: GP
+     * over its observations, its L_v data with probes, {@code adapt-steps} steps (supp. Algorithm 1
+     * line 5). Uses its own native memory, freed on return.
+     */
+    public TaskAdaptation adapt(
+            float[] w, InputScaler scaler, Trajectory t, TaskSpec spec, long iteration) {
+        Interpolation interp = interpolate(t.observedSteps(), t.observedMetrics(), t.steps());
+        float[] c = context(t, scaler);
+        double m0 = ValueDiagnostics.firstFinite(t.observedMetrics());
+        try (NDManager manager = NDManager.newBaseManager();
+                ValueFunction f =
+                        new ValueFunction(manager, inputs(), d, cfg.hidden(), scaler, w)) {
+            float[] prior = f.predict(t.phis(), c);
+            double off = offset(m0);
+            for (int s = 0; s < prior.length; s++) {
+                prior[s] = (float) (prior[s] + off);
+            }
+            ValueFunction.Adaptation a =
+                    f.adapt(
+                            taskData(t, spec, interp, c),
+                            cfg.adaptSteps(),
+                            cfg.adaptLearningRate(),
+                            cfg,
+                            Keys.rng(seed, "vf-pairs", iteration, t.index()));
+            return new TaskAdaptation(
+                    t.index(),
+                    weightsHash(w),
+                    f.weights(),
+                    c,
+                    off,
+                    interp,
+                    prior,
+                    a.lossBefore(),
+                    a.lossAfter(),
+                    ValueDiagnostics.spearmanAtObservations(prior, t),
+                    ValueDiagnostics.stepIndexSpearman(t));
+        }
+    }
+
+    /** A 64-bit hash of the exact bits of meta-weights, to match adaptations to them. */
+    public static long weightsHash(float[] w) {
+        return Perturbations.hash(w);
     }
 
     /** The Reptile move of the meta-weights towards the adapted weights (SGD or Adam). */

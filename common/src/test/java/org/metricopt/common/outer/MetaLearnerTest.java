@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.metricopt.common.config.MetricOptConfig;
@@ -19,6 +21,7 @@ import org.metricopt.common.tasks.TaskSpec;
 import org.metricopt.common.testing.Fixtures;
 import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.InputScaler;
+import org.metricopt.common.valuefn.TaskAdaptation;
 import org.metricopt.common.valuefn.ValueLearner;
 
 /**
@@ -252,7 +255,7 @@ class MetaLearnerTest {
             assertThat(u.spec().probePairs()).as("phase B does not probe").isZero();
             assertThat(u.pairs()).isEqualTo(2);
             assertThat(work.payload().task(u.task()).weights())
-                    .containsExactly(step.value().tasks().get(u.task()).adapted());
+                    .containsExactly(step.value().tasks().get(u.task()).adaptation().adapted());
         }
         assertThat(work.payload().learnedWeights())
                 .containsExactly(state.array(MetaState.LEARNED_WEIGHTS));
@@ -281,6 +284,55 @@ class MetaLearnerTest {
                 .containsExactly(step.state().array(MetaState.VALUE_WEIGHTS));
         assertThat(again.state().array(MetaState.LEARNED_WEIGHTS))
                 .containsExactly(step.state().array(MetaState.LEARNED_WEIGHTS));
+    }
+
+    @Test
+    void adaptationsComputedWhereTheTasksRanGiveTheSameStepBitForBitAndForeignOnesAreRefused() {
+        MetricOptConfig c = config(SIGMA, "learned-optimizer.enabled=false");
+        List<TaskSpec> specs = MetaLearner.tasks(c, 1);
+        List<Trajectory> ok = trajectories(c, specs);
+        // An iteration after the first: the scaler is known before phase A, as on the executors.
+        ValueLearner values = ValueLearner.of(c);
+        InputScaler scaler = values.fitScaler(ok);
+        MetaState state =
+                MetaLearner.initialState(c)
+                        .atIteration(1)
+                        .with(1, MetaState.SCALER_MEAN, scaler.mean())
+                        .with(1, MetaState.SCALER_STD, scaler.std());
+        float[] w = state.array(MetaState.VALUE_WEIGHTS);
+        Map<Integer, TaskAdaptation> elsewhere = new HashMap<>();
+        // Tasks 0 and 2 adapted "on their executors" (each on its own), task 1 left to the step.
+        for (int i : new int[] {2, 0}) {
+            elsewhere.put(i, values.adapt(w.clone(), scaler, ok.get(i), specs.get(i), 1));
+        }
+        MetaLearner.EsEvaluator none =
+                work -> {
+                    throw new AssertionError("no phase B");
+                };
+        MetaLearner.Step here = new MetaLearner(c).step(state, specs, ok, none);
+        MetaLearner.Step mixed = new MetaLearner(c).step(state, specs, ok, elsewhere, none);
+        assertThat(mixed.state().array(MetaState.VALUE_WEIGHTS))
+                .containsExactly(here.state().array(MetaState.VALUE_WEIGHTS));
+        assertThat(mixed.state().array(MetaState.VALUE_WEIGHTS))
+                .as("the step moved the meta-weights")
+                .isNotEqualTo(w);
+        for (int i = 0; i < 3; i++) {
+            TaskAdaptation a = mixed.value().tasks().get(i).adaptation();
+            TaskAdaptation b = here.value().tasks().get(i).adaptation();
+            assertThat(a.adapted()).containsExactly(b.adapted());
+            assertThat(a.prior()).containsExactly(b.prior());
+            assertThat(a.lossAfter()).isEqualTo(b.lossAfter());
+        }
+
+        // An adaptation from other meta-weights (a stale broadcast) is refused, naming the task.
+        float[] stale = w.clone();
+        stale[0] += 1e-3f;
+        Map<Integer, TaskAdaptation> foreign =
+                Map.of(1, values.adapt(stale, scaler, ok.get(1), specs.get(1), 1));
+        assertThatThrownBy(() -> new MetaLearner(c).step(state, specs, ok, foreign, none))
+                .isInstanceOf(MetricOptException.class)
+                .hasMessageContaining("task 1")
+                .hasMessageContaining("other meta-weights");
     }
 
     @Test

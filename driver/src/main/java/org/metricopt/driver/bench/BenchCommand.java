@@ -620,8 +620,10 @@ public final class BenchCommand implements Callable<Integer> {
                 names = "--task-seconds",
                 paramLabel = "S",
                 description =
-                        "Executor seconds of one phase-A task (default: 0.59, the full"
-                                + " configuration's executor_compute_s / tasks in metrics/).")
+                        "Executor seconds of one phase-A task's unroll (default: 0.59, the full"
+                                + " configuration's executor_compute_s / tasks in metrics/ with"
+                                + " meta-train.adapt-on = driver); the measured adaptation is"
+                                + " added when the executors adapt.")
         double taskSeconds = 0.59;
 
         @Option(
@@ -663,7 +665,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (!output.json) {
                 out.println(Machine.describe());
             }
-            DriverScaleBench bench = new DriverScaleBench(overrides);
+            DriverScaleBench bench = new DriverScaleBench(null, overrides);
             List<Figure> figures = new ArrayList<>();
             List<Integer> sortedTasks = tasks.stream().sorted().toList();
             int maxPairs = pairs.stream().max(Integer::compare).orElseThrow();
@@ -675,8 +677,15 @@ public final class BenchCommand implements Callable<Integer> {
                     String w = t + "x" + p;
                     figures.add(new Figure("driver-scale", w, "step_s", "s", pt.stepSeconds()));
                     figures.add(new Figure("driver-scale", w, "es_update_s", "s", pt.esSeconds()));
+                    figures.add(
+                            new Figure(
+                                    "driver-scale",
+                                    w,
+                                    "executor_adapt_per_task_s",
+                                    "s",
+                                    pt.adaptSeconds()));
                     if (!output.json) {
-                        print(out, figures.subList(figures.size() - 2, figures.size()), false);
+                        print(out, figures.subList(figures.size() - 3, figures.size()), false);
                         out.println("  load average " + Machine.loadAverage());
                     }
                     if (p == maxPairs && t == sortedTasks.get(0)) {
@@ -689,7 +698,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double[] driver = DriverScaleBench.projectDriver(small, large, executors, maxPairs);
             double driverS = driver[0] + driver[1];
-            double executorS = taskSeconds + maxPairs * pairSeconds;
+            // With adaptation on the executors, each task's executor time grows by it.
+            double executorS =
+                    taskSeconds + Figure.median(large.adaptSeconds()) + maxPairs * pairSeconds;
             String w = executors + "x" + maxPairs;
             List<Figure> projection =
                     List.of(

@@ -2,8 +2,10 @@ package org.metricopt.driver.meta;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -19,16 +21,15 @@ import org.metricopt.common.outer.EsResult;
 import org.metricopt.common.outer.EsUnit;
 import org.metricopt.common.outer.MetaLearner;
 import org.metricopt.common.outer.MetaState;
+import org.metricopt.common.outer.PhaseAResult;
 import org.metricopt.common.tasks.TaskSpec;
-import org.metricopt.common.unroll.Method;
 import org.metricopt.common.unroll.Trajectory;
+import org.metricopt.common.valuefn.TaskAdaptation;
 import org.metricopt.driver.RunDirectory;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.driver.ThetaStore;
 import org.metricopt.executor.EsPartition;
-import org.metricopt.executor.EvalUnit;
 import org.metricopt.executor.ExecutorContext;
-import org.metricopt.executor.MetaTestPayload;
 
 /**
  * Meta-training on Spark (docs/DESIGN.md sections 3 and 4): scheduling, I/O and checkpoints around
@@ -183,11 +184,16 @@ public final class MetaTrainJob {
         long it = state.iteration();
         long t0 = System.nanoTime();
         List<TaskSpec> specs = MetaLearner.tasks(config, it);
-        List<Trajectory> trajs =
-                config.learnedOptimizer().learnedPhaseA()
-                        ? learnedPhaseA(spark, config, ctx, state, specs, it)
-                        : phaseA.take(it);
+        List<PhaseAResult> results = phaseA.take(state);
         long t1 = System.nanoTime();
+        List<Trajectory> trajs = new ArrayList<>();
+        Map<Integer, TaskAdaptation> adapted = new HashMap<>();
+        for (PhaseAResult r : results) {
+            trajs.add(r.trajectory());
+            if (r.adaptation() != null) {
+                adapted.put(r.trajectory().index(), r.adaptation());
+            }
+        }
         List<Trajectory> ok = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (Trajectory t : trajs) {
@@ -219,6 +225,7 @@ public final class MetaTrainJob {
                         state,
                         specs,
                         ok,
+                        adapted,
                         work -> {
                             if (bar != null) {
                                 bar.setExtraMessage("iteration " + it + ": ES pairs");
@@ -238,37 +245,6 @@ public final class MetaTrainJob {
                 step,
                 new MetaTrainLogs.Timings(
                         (t1 - t0) / 1e9, (t2 - t1 - phaseBNanos[0]) / 1e9, phaseBNanos[0] / 1e9));
-    }
-
-    /** Phase A with the learned optimizer's unrolls (supp. Algorithm 1 line 3). */
-    private static List<Trajectory> learnedPhaseA(
-            SparkSession spark,
-            MetricOptConfig config,
-            ExecutorContext ctx,
-            MetaState state,
-            List<TaskSpec> specs,
-            long it) {
-        List<EvalUnit> units = new ArrayList<>();
-        for (TaskSpec spec : specs) {
-            units.add(
-                    new EvalUnit(
-                            spec,
-                            Method.METRICOPT_LEARNED.id(),
-                            config.learnedOptimizer().baseStep()));
-        }
-        MetaTestPayload payload =
-                MetaTestPayload.learnedOnly(state.array(MetaState.LEARNED_WEIGHTS));
-        return SparkSessions.withBroadcast(
-                spark,
-                payload,
-                b ->
-                        MetaTestJob.runUnits(
-                                spark,
-                                ctx,
-                                config,
-                                b,
-                                units,
-                                String.format("metricopt-iter-%06d-phase-a", it)));
     }
 
     /**

@@ -63,10 +63,10 @@ final class MetaTrainLogs {
                         it,
                         trajs.size(),
                         trajs.size() - ok.size(),
-                        vf.mean(ValueLearner.TaskOutcome::lossBefore),
-                        vf.mean(ValueLearner.TaskOutcome::lossAfter),
-                        vf.mean(ValueLearner.TaskOutcome::spearmanPrior),
-                        vf.mean(ValueLearner.TaskOutcome::spearmanStep),
+                        vf.mean(o -> o.adaptation().lossBefore()),
+                        vf.mean(o -> o.adaptation().lossAfter()),
+                        vf.mean(o -> o.adaptation().spearmanPrior()),
+                        vf.mean(o -> o.adaptation().spearmanStep()),
                         mean(ok, true),
                         mean(ok, false),
                         time.unrollWallS(),
@@ -87,7 +87,8 @@ final class MetaTrainLogs {
                         System.currentTimeMillis());
         List<Row> trajRows = new ArrayList<>();
         for (ValueLearner.TaskOutcome o : vf.tasks()) {
-            addTrajectoryRows(trajRows, it, o.trajectory(), o.interp(), o.prior());
+            addTrajectoryRows(
+                    trajRows, it, o.trajectory(), o.adaptation().interp(), o.adaptation().prior());
         }
         return new Iteration(step.state(), it, metrics, trajRows);
     }

@@ -1,24 +1,42 @@
 package org.metricopt.driver.meta;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
+import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.outer.MetaLearner;
+import org.metricopt.common.outer.MetaState;
+import org.metricopt.common.outer.PhaseAResult;
 import org.metricopt.common.tasks.TaskSpec;
+import org.metricopt.common.unroll.Method;
 import org.metricopt.common.unroll.Trajectory;
-import org.metricopt.driver.FinetuneJob;
+import org.metricopt.common.valuefn.ValueLearner;
 import org.metricopt.driver.SparkSessions;
+import org.metricopt.executor.AdaptingPartition;
+import org.metricopt.executor.EvalPartition;
+import org.metricopt.executor.EvalUnit;
 import org.metricopt.executor.ExecutorContext;
+import org.metricopt.executor.FinetunePartition;
+import org.metricopt.executor.MetaTestPayload;
 
 /**
- * Phase A of the value-function-only meta-iteration. Its unrolls use SGD or Adam on tasks that are
- * a function of the seed and the iteration alone, never the meta-state, so iteration {@code it +
- * 1}'s job is submitted as soon as iteration {@code it}'s: under Spark's FIFO scheduling it only
- * gets the task slots that the tail of iteration {@code it} leaves idle (while its last tasks
- * finish and the driver does GP, adaptation and Reptile), so the cores stay busy across iteration
- * boundaries. The results are the same as unrolling one iteration at a time; a job submitted ahead
- * and never taken (the run stopped) is cancelled on close. With the learned optimizer on, phase A
- * depends on the previous iteration's w_opt and is not submitted ahead.
+ * Phase A of a meta-iteration (supp. Algorithm 1 line 3): the iteration's tasks unrolled on the
+ * executors, by SGD/Adam or by the learned optimizer (learned-optimizer.phase-a-unrolls), each
+ * followed on its executor by the value function's adaptation to it when meta-train.adapt-on =
+ * executors and the meta-weights are known (docs/DESIGN.md section 4.1).
+ *
+ * <p>A value-function-only run adapting on the driver has SGD/Adam unrolls whose tasks are a
+ * function of the seed and the iteration alone, so iteration {@code it + 1}'s job is submitted as
+ * soon as iteration {@code it}'s: under Spark's FIFO scheduling it only gets the task slots that
+ * the tail of iteration {@code it} leaves idle (while its last tasks finish and the driver adapts
+ * and takes the Reptile step). The results are the same as unrolling one iteration at a time; a job
+ * submitted ahead and never taken (the run stopped) is cancelled on close. Adapting on the
+ * executors needs the iteration's meta-weights, and learned-optimizer unrolls need its w_opt, so
+ * those jobs are not submitted ahead.
  */
 final class PhaseAPipeline implements AutoCloseable {
     private final SparkSession spark;
@@ -26,7 +44,7 @@ final class PhaseAPipeline implements AutoCloseable {
     private final ExecutorContext ctx;
     private final long total;
     private long aheadIteration = -1;
-    private FinetuneJob.PendingTasks ahead;
+    private SparkSessions.PendingJob<PhaseAResult> ahead;
 
     PhaseAPipeline(SparkSession spark, MetricOptConfig config, ExecutorContext ctx, long total) {
         this.spark = spark;
@@ -35,31 +53,125 @@ final class PhaseAPipeline implements AutoCloseable {
         this.total = total;
     }
 
-    /** Iteration {@code it}'s trajectories in task order; submits iteration it + 1's first. */
-    List<Trajectory> take(long it) {
-        FinetuneJob.PendingTasks current;
-        if (ahead != null && aheadIteration == it) {
-            current = ahead;
-            ahead = null;
-        } else {
-            close();
-            current = submit(it);
-        }
-        if (it + 1 < total) {
-            ahead = submit(it + 1);
-            aheadIteration = it + 1;
-        }
-        return current.await();
+    /** Whether jobs are submitted an iteration ahead (see the class comment). */
+    private boolean pipelined() {
+        return !config.learnedOptimizer().learnedPhaseA() && !config.metaTrain().adaptOnExecutors();
     }
 
-    private FinetuneJob.PendingTasks submit(long it) {
+    /**
+     * The results of the meta-iteration at {@code state}, in task order; with adaptation on the
+     * executors each successful task's result holds its adaptation from {@code state}'s
+     * meta-weights, except in the first iteration (no scaler yet).
+     */
+    List<PhaseAResult> take(MetaState state) {
+        long it = state.iteration();
+        List<PhaseAResult> out;
+        if (ahead != null && aheadIteration == it) {
+            SparkSessions.PendingJob<PhaseAResult> current = ahead;
+            ahead = null;
+            submitAhead(it);
+            out = new ArrayList<>(current.await());
+        } else {
+            close();
+            MetaTestPayload values = adaptationPayload(state);
+            if (values == null && !config.learnedOptimizer().learnedPhaseA()) {
+                SparkSessions.PendingJob<PhaseAResult> current = submit(it, null);
+                submitAhead(it);
+                out = new ArrayList<>(current.await());
+            } else {
+                out =
+                        SparkSessions.withBroadcast(
+                                spark, values, b -> new ArrayList<>(submit(it, b).await()));
+            }
+        }
+        out.sort(Comparator.comparingInt(r -> r.trajectory().index()));
+        return out;
+    }
+
+    private void submitAhead(long it) {
+        if (pipelined() && it + 1 < total) {
+            ahead = submit(it + 1, null);
+            aheadIteration = it + 1;
+        }
+    }
+
+    /**
+     * What phase A's executors read: the learned optimizer's weights for its unrolls, and the
+     * meta-weights with the scaler to adapt from; null when neither is needed.
+     */
+    private MetaTestPayload adaptationPayload(MetaState state) {
+        boolean adapt = config.metaTrain().adaptOnExecutors() && state.has(MetaState.SCALER_MEAN);
+        boolean learned = config.learnedOptimizer().learnedPhaseA();
+        if (!adapt && !learned) {
+            return null;
+        }
+        float[] none = new float[0];
+        return new MetaTestPayload(
+                adapt ? state.array(MetaState.VALUE_WEIGHTS) : none,
+                adapt ? state.array(MetaState.SCALER_MEAN) : none,
+                adapt ? state.array(MetaState.SCALER_STD) : none,
+                learned ? state.array(MetaState.LEARNED_WEIGHTS) : none);
+    }
+
+    private SparkSessions.PendingJob<PhaseAResult> submit(
+            long it, Broadcast<MetaTestPayload> payload) {
         List<TaskSpec> specs = MetaLearner.tasks(config, it);
-        return FinetuneJob.submitTasks(
+        boolean adapt = payload != null && payload.value().valueWeights().length > 0;
+        String group = String.format("metricopt-iter-%06d-phase-a", it);
+        if (config.learnedOptimizer().learnedPhaseA()) {
+            List<EvalUnit> units = new ArrayList<>();
+            for (TaskSpec spec : specs) {
+                units.add(
+                        new EvalUnit(
+                                spec,
+                                Method.METRICOPT_LEARNED.id(),
+                                config.learnedOptimizer().baseStep()));
+            }
+            return SparkSessions.submitJob(
+                    spark,
+                    group,
+                    description(units.size(), "learned-optimizer unrolls", adapt),
+                    units,
+                    SparkSessions.partitions(spark, config, units.size()),
+                    adapting(
+                            new EvalPartition(
+                                    ctx,
+                                    config.valueFunction(),
+                                    config.learnedOptimizer().hidden(),
+                                    payload,
+                                    ValueLearner.families(config),
+                                    config.seed()),
+                            EvalUnit::spec,
+                            adapt ? payload : null,
+                            it));
+        }
+        return SparkSessions.submitJob(
                 spark,
-                ctx,
+                group,
+                description(specs.size(), "finetuning tasks", adapt),
                 specs,
                 SparkSessions.partitions(spark, config, specs.size()),
-                String.format("metricopt-iter-%06d-phase-a", it));
+                adapting(new FinetunePartition(ctx), s -> s, adapt ? payload : null, it));
+    }
+
+    private <T> AdaptingPartition<T> adapting(
+            FlatMapFunction<java.util.Iterator<T>, Trajectory> unrolls,
+            org.apache.spark.api.java.function.Function<T, TaskSpec> specOf,
+            Broadcast<MetaTestPayload> values,
+            long it) {
+        return new AdaptingPartition<>(
+                unrolls,
+                specOf,
+                values,
+                config.valueFunction(),
+                BaseNetwork.of(config.network()).adapterDim(),
+                ValueLearner.families(config),
+                config.seed(),
+                it);
+    }
+
+    private static String description(int n, String what, boolean adapt) {
+        return n + " " + what + (adapt ? ", each with its value-function adaptation" : "");
     }
 
     @Override

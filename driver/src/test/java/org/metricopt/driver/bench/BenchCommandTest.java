@@ -438,12 +438,11 @@ class BenchCommandTest {
         assertThat(f.get(0).workload()).isEqualTo("finetune-24-tasks");
     }
 
-    @Test
-    void driverScaleTimesTheLearnerAndProjectsTheDriversShare() throws Exception {
-        StringWriter out = new StringWriter();
-        int code =
-                cli(out, new StringWriter())
-                        .execute(
+    /** A small driver-scale run (2 and 4 tasks, 2 pairs) with {@code extra} options. */
+    private static int driverScale(StringWriter out, String... extra) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
                                 "driver-scale",
                                 "--json",
                                 "--tasks",
@@ -452,27 +451,42 @@ class BenchCommandTest {
                                 "2",
                                 "--repeats",
                                 "1",
-                                "--warmups",
-                                "1",
-                                "--executors",
-                                "10",
                                 "--set",
                                 "inner.steps=20",
                                 "--set",
-                                "value-function.adapt-steps=2");
+                                "value-function.adapt-steps=2"));
+        args.addAll(List.of(extra));
+        return cli(out, new StringWriter()).execute(args.toArray(String[]::new));
+    }
+
+    @Test
+    void driverScaleTimesTheLearnerAndProjectsTheDriversShare() throws Exception {
+        StringWriter out = new StringWriter();
+        int code = driverScale(out, "--warmups", "1", "--executors", "10");
         assertThat(code).as(out.toString()).isZero();
         List<String> lines = out.toString().lines().toList();
-        // Two figures per point (2 points), then the four figures of the projection.
-        assertThat(lines).hasSize(8);
+        // Three figures per point (2 points), then the four figures of the projection.
+        assertThat(lines).hasSize(10);
         com.fasterxml.jackson.databind.ObjectMapper json =
                 new com.fasterxml.jackson.databind.ObjectMapper();
-        for (String line : lines.subList(0, 4)) {
-            assertThat(json.readTree(line).get("median").asDouble()).isPositive();
+        for (String line : lines.subList(0, 6)) {
+            assertThat(json.readTree(line).get("median").asDouble()).as(line).isPositive();
         }
-        var share = json.readTree(lines.get(7));
+        assertThat(json.readTree(lines.get(2)).get("figure").asText())
+                .isEqualTo("executor_adapt_per_task_s");
+        var share = json.readTree(lines.get(9));
         assertThat(share.get("figure").asText()).isEqualTo("projected_driver_share");
         assertThat(share.get("workload").asText()).isEqualTo("10x2");
         assertThat(share.get("median").asDouble()).isStrictlyBetween(0.0, 1.0);
+        // Adapting on the driver: no executor adaptation, the step does it.
+        StringWriter onDriver = new StringWriter();
+        assertThat(driverScale(onDriver, "--warmups", "0", "--set", "meta-train.adapt-on=driver"))
+                .isZero();
+        assertThat(
+                        json.readTree(onDriver.toString().lines().toList().get(2))
+                                .get("median")
+                                .asDouble())
+                .isZero();
         StringWriter err = new StringWriter();
         assertThat(cli(new StringWriter(), err).execute("driver-scale", "--tasks", "8"))
                 .isEqualTo(2);

@@ -129,6 +129,12 @@ class BadInputTableTest {
                         "did you mean tasks.families.mcr-noisy.label-noise?"));
         rows.add(setRow("wrong type: T is not a number", "inner.steps=abc", "inner.steps"));
         rows.add(setRow("negative T", "inner.steps=-5", "inner.steps", "-5"));
+        rows.add(
+                setRow(
+                        "adapt-on names no place",
+                        "meta-train.adapt-on=gpu",
+                        "meta-train.adapt-on",
+                        "executors, driver"));
         rows.add(setRow("observe-fraction 0 (K = 0)", "inner.observe-fraction=0", "observe"));
         rows.add(
                 setRow(

@@ -2,21 +2,15 @@ package org.metricopt.driver.meta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.io.TempDir;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.outer.MetaLearner;
 import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.testing.Fixtures;
-import org.metricopt.driver.RunDirectory;
 import org.metricopt.executor.FaultInjection;
 import org.metricopt.executor.SparkTestBase;
 
@@ -45,25 +39,6 @@ class LearnedMetaTrainTest extends SparkTestBase {
         return Fixtures.smallConfig(o.toArray(String[]::new));
     }
 
-    private MetaState train(SparkConf conf, MetricOptConfig config, Path dir) {
-        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-        try {
-            RunDirectory run =
-                    new RunDirectory(
-                            spark.sparkContext().hadoopConfiguration(), dir.toUri().toString());
-            return MetaTrainJob.run(
-                    spark,
-                    config,
-                    run,
-                    false,
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        } finally {
-            spark.stop();
-            SparkSession.clearActiveSession();
-            SparkSession.clearDefaultSession();
-        }
-    }
-
     @org.junit.jupiter.params.ParameterizedTest(name = "reparameterisation = {0}")
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
     void sameMetaStateOnOneOrTwoExecutorThreadsAndAfterRetries(boolean reparam, @TempDir Path tmp) {
@@ -71,14 +46,19 @@ class LearnedMetaTrainTest extends SparkTestBase {
         MetricOptConfig config = config(theta, reparam);
         Fixtures.saveRandomTheta(config, theta);
 
-        MetaState one = train(testConf("local[1]", "learned-1"), config, tmp.resolve("one"));
-        MetaState two = train(testConf("local[2]", "learned-2"), config, tmp.resolve("two"));
+        MetaState one =
+                MetaTrainRuns.train(
+                        testConf("local[1]", "learned-1"), config, tmp.resolve("one"), null);
+        MetaState two =
+                MetaTrainRuns.train(
+                        testConf("local[2]", "learned-2"), config, tmp.resolve("two"), null);
         MetaState retried =
-                train(
+                MetaTrainRuns.train(
                         testConf("local[2,3]", "learned-retry")
                                 .set(FaultInjection.FAIL_FIRST_ATTEMPT, "eval,es"),
                         config,
-                        tmp.resolve("retry"));
+                        tmp.resolve("retry"),
+                        null);
 
         for (MetaState other : List.of(two, retried)) {
             assertThat(other.iteration()).isEqualTo(2);
