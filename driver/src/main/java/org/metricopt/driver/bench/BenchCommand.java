@@ -65,6 +65,43 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Option(names = "--json", description = "One JSON object per figure and line.")
         boolean json;
+
+        // Read by MetricOptMain's error handler, like every command's --verbose.
+        @Option(names = "--verbose", description = "Print stack traces of errors.")
+        boolean verbose;
+    }
+
+    /**
+     * The configuration options every benchmark takes, like the other commands' --conf and --set.
+     * Each benchmark starts from its own base (its description names it) and applies these on top;
+     * the benchmarks write nothing that outlives them, so --run-dir and --run-id do not apply.
+     */
+    static final class ConfigOptions {
+        @Option(
+                names = "--conf",
+                paramLabel = "FILE",
+                description =
+                        "HOCON configuration on top of conf/defaults.conf (default: the"
+                                + " benchmark's own, see its description).")
+        String conf;
+
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
+                description = "Override one configuration key (repeatable).")
+        List<String> overrides = new ArrayList<>();
+
+        /** The configuration file: --conf, else {@code fallback} (may be null: defaults only). */
+        String confOr(String fallback) {
+            return conf != null ? conf : fallback;
+        }
+
+        /** How the configuration reads in a benchmark's header line. */
+        String describe(String fallback) {
+            String file = confOr(fallback);
+            return (file == null ? "defaults" : file)
+                    + (overrides.isEmpty() ? "" : " " + String.join(" ", overrides));
+        }
     }
 
     /** Converts {@code --workload} names, listing the allowed ones on a bad value. */
@@ -83,11 +120,15 @@ public final class BenchCommand implements Callable<Integer> {
             name = "inner-loop",
             description =
                     "Steps per second of phi -> loss and gradient -> SGD on the first 10000"
-                            + " Fashion-MNIST training images, batch 128, one PyTorch thread.")
+                            + " Fashion-MNIST training images, batch 128, one PyTorch thread."
+                            + " --conf/--set change the network's settings (the workload sets"
+                            + " network.kind).")
     static final class InnerLoop implements Callable<Integer> {
         @Spec CommandSpec spec;
 
         @Mixin Output output;
+
+        @Mixin ConfigOptions config;
 
         @Option(
                 names = "--workload",
@@ -160,7 +201,14 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
             InnerLoopBench.Result r =
-                    new InnerLoopBench(workload, dataRoot, warmupSteps, steps).run(repeats);
+                    new InnerLoopBench(
+                                    workload,
+                                    dataRoot,
+                                    warmupSteps,
+                                    steps,
+                                    config.conf,
+                                    config.overrides)
+                            .run(repeats);
             print(out, figures(workload, r.stepsPerSecond(), r.stepsPerCpuSecond()), output.json);
             if (!output.json) {
                 out.printf(
@@ -194,11 +242,14 @@ public final class BenchCommand implements Callable<Integer> {
             name = "memory",
             description =
                     "RSS and live native managers over many inner-loop tasks in one JVM, warm"
-                            + " (after --warm-tasks) against the end.")
+                            + " (after --warm-tasks) against the end. Configuration: a small"
+                            + " task configuration on the defaults (or on --conf), then --set.")
     static final class Memory implements Callable<Integer> {
         @Spec CommandSpec spec;
 
         @Mixin Output output;
+
+        @Mixin ConfigOptions config;
 
         @Option(
                 names = "--tasks",
@@ -217,14 +268,6 @@ public final class BenchCommand implements Callable<Integer> {
                 paramLabel = "N",
                 description = "Print a memory sample every N tasks after warm-up (default: 100).")
         int every = 100;
-
-        @Option(
-                names = "--set",
-                paramLabel = "KEY=VALUE",
-                description =
-                        "Override a configuration key on top of the small task configuration"
-                                + " (repeatable), e.g. --set inner.steps=200.")
-        List<String> overrides = new ArrayList<>();
 
         void validate() {
             if (warmTasks < 1 || tasks <= warmTasks) {
@@ -254,13 +297,14 @@ public final class BenchCommand implements Callable<Integer> {
                                 + warmTasks
                                 + ", config "
                                 + String.join(" ", MemoryBench.SMALL_CONFIG)
-                                + (overrides.isEmpty() ? "" : " " + String.join(" ", overrides))
+                                + " on "
+                                + config.describe(null)
                                 + "; load average "
                                 + Machine.loadAverage());
                 out.flush();
             }
             MemoryBench.Result r =
-                    new MemoryBench(overrides, tasks, warmTasks, every)
+                    new MemoryBench(config.conf, config.overrides, tasks, warmTasks, every)
                             .run(
                                     s -> {
                                         if (!output.json) {
@@ -328,6 +372,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Mixin Output output;
 
+        @Mixin ConfigOptions config;
+
         @Option(
                 names = "--repeats",
                 paramLabel = "N",
@@ -342,19 +388,6 @@ public final class BenchCommand implements Callable<Integer> {
                         "Unmeasured meta-iterations at the start of each measured run, at least 1"
                                 + " (default: 2; a one-iteration run of each kind comes first).")
         int warmups = 2;
-
-        @Option(
-                names = "--conf",
-                paramLabel = "FILE",
-                description =
-                        "Configuration file (default: conf/quickstart.conf, relative to the working directory).")
-        String confFile = MetaIterationBench.CONF_FILE;
-
-        @Option(
-                names = "--set",
-                paramLabel = "KEY=VALUE",
-                description = "Override a configuration key on top of quickstart (repeatable).")
-        List<String> overrides = new ArrayList<>();
 
         void validate() {
             if (warmups < 1) {
@@ -387,11 +420,12 @@ public final class BenchCommand implements Callable<Integer> {
                         "meta-iteration: "
                                 + repeats
                                 + " of each kind, "
-                                + confFile
-                                + (overrides.isEmpty() ? "" : " " + String.join(" ", overrides)));
+                                + config.describe(MetaIterationBench.CONF_FILE));
             }
             List<MetaIterationBench.Result> results =
-                    new MetaIterationBench(confFile, overrides).run(warmups, repeats, log);
+                    new MetaIterationBench(
+                                    config.confOr(MetaIterationBench.CONF_FILE), config.overrides)
+                            .run(warmups, repeats, log);
             List<Figure> figures = new ArrayList<>();
             MetaIterationBench.Mode[] modes = MetaIterationBench.Mode.values();
             for (int i = 0; i < modes.length; i++) {
@@ -413,6 +447,8 @@ public final class BenchCommand implements Callable<Integer> {
         @Spec CommandSpec spec;
 
         @Mixin Output output;
+
+        @Mixin ConfigOptions config;
 
         @Option(
                 names = "--tasks",
@@ -457,19 +493,6 @@ public final class BenchCommand implements Callable<Integer> {
                 paramLabel = "N",
                 description = "Timed batches per session; figures are medians (default: 3).")
         int repeats = 3;
-
-        @Option(
-                names = "--conf",
-                paramLabel = "FILE",
-                description =
-                        "Configuration file (default: conf/quickstart.conf, relative to the working directory).")
-        String confFile = ScalingBench.CONF_FILE;
-
-        @Option(
-                names = "--set",
-                paramLabel = "KEY=VALUE",
-                description = "Override a configuration key on top of quickstart (repeatable).")
-        List<String> overrides = new ArrayList<>();
 
         void validate() {
             if (master != null && !master.startsWith("spark://")) {
@@ -519,7 +542,12 @@ public final class BenchCommand implements Callable<Integer> {
                                 + " warm-up tasks, inner.steps=100; load average "
                                 + Machine.loadAverage());
             }
-            ScalingBench bench = new ScalingBench(confFile, tasks, warmupTasks, overrides);
+            ScalingBench bench =
+                    new ScalingBench(
+                            config.confOr(ScalingBench.CONF_FILE),
+                            tasks,
+                            warmupTasks,
+                            config.overrides);
             ScalingBench.Result one;
             ScalingBench.Result two;
             if (master != null) {
@@ -578,11 +606,14 @@ public final class BenchCommand implements Callable<Integer> {
             description =
                     "The driver's learning per meta-iteration (value step and ES update, no Spark)"
                             + " for N tasks x P pairs of synthetic results, and its projected share"
-                            + " of an iteration's wall time on E executors at today's task length.")
+                            + " of an iteration's wall time on E executors at today's task length."
+                            + " Configuration: the defaults with the learned optimizer on.")
     static final class DriverScale implements Callable<Integer> {
         @Spec CommandSpec spec;
 
         @Mixin Output output;
+
+        @Mixin ConfigOptions config;
 
         @Option(
                 names = "--tasks",
@@ -634,12 +665,6 @@ public final class BenchCommand implements Callable<Integer> {
                                 + " es_executor_compute_s / es_pairs in metrics/).")
         double pairSeconds = 0.27;
 
-        @Option(
-                names = "--set",
-                paramLabel = "KEY=VALUE",
-                description = "Override a configuration key (repeatable).")
-        List<String> overrides = new ArrayList<>();
-
         @Override
         public Integer call() {
             if (tasks.size() < 2 || tasks.stream().anyMatch(t -> t < 1)) {
@@ -665,7 +690,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (!output.json) {
                 out.println(Machine.describe());
             }
-            DriverScaleBench bench = new DriverScaleBench(null, overrides);
+            DriverScaleBench bench = new DriverScaleBench(config.conf, config.overrides);
             List<Figure> figures = new ArrayList<>();
             List<Integer> sortedTasks = tasks.stream().sorted().toList();
             int maxPairs = pairs.stream().max(Integer::compare).orElseThrow();

@@ -65,7 +65,24 @@ public final class InnerLoopBench {
     private final int warmupSteps;
     private final int timedSteps;
 
+    private final String conf;
+    private final List<String> overrides;
+
     public InnerLoopBench(Workload workload, String dataRoot, int warmupSteps, int timedSteps) {
+        this(workload, dataRoot, warmupSteps, timedSteps, null, List.of());
+    }
+
+    /**
+     * @param conf configuration file whose network settings the loop uses (null: the defaults)
+     * @param overrides configuration overrides; the workload's {@code network.kind} comes last
+     */
+    public InnerLoopBench(
+            Workload workload,
+            String dataRoot,
+            int warmupSteps,
+            int timedSteps,
+            String conf,
+            List<String> overrides) {
         if (warmupSteps < 1 || timedSteps < 1) {
             throw new IllegalArgumentException(
                     "warm-up steps and timed steps must both be >= 1; got "
@@ -77,11 +94,20 @@ public final class InnerLoopBench {
         this.dataRoot = dataRoot;
         this.warmupSteps = warmupSteps;
         this.timedSteps = timedSteps;
+        this.conf = conf;
+        this.overrides = List.copyOf(overrides);
     }
 
     /** The network of {@code workload}: the project defaults with {@code network.kind} set. */
     public static NetworkConfig network(Workload workload) {
-        return ConfigLoader.load(null, List.of("network.kind=" + workload.networkKind())).network();
+        return network(workload, null, List.of());
+    }
+
+    /** The network of {@code workload} in a configuration, its {@code network.kind} set. */
+    static NetworkConfig network(Workload workload, String conf, List<String> overrides) {
+        List<String> o = new java.util.ArrayList<>(overrides);
+        o.add("network.kind=" + workload.networkKind());
+        return ConfigLoader.load(conf, o).network();
     }
 
     /** Rows of minibatch {@code k}: {@code (batch k + i) mod n} for i in [0, batch). */
@@ -101,7 +127,7 @@ public final class InnerLoopBench {
         }
         EngineSetup.configure(1);
         FashionMnist ds = FashionMnist.load(new Configuration(), dataRoot);
-        NetworkConfig network = network(workload);
+        NetworkConfig network = network(workload, conf, overrides);
         Theta theta = Theta.initialise(network, THETA_SEED);
         BaseNetwork net = BaseNetwork.of(network);
         int steps = warmupSteps + timedSteps;

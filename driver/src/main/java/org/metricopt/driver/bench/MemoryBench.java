@@ -93,7 +93,13 @@ public final class MemoryBench {
     private final int warmTasks;
     private final int every;
 
-    public MemoryBench(List<String> overrides, int tasks, int warmTasks, int every) {
+    private final String conf;
+
+    /**
+     * @param conf configuration file under the small task configuration (null: the defaults)
+     * @param overrides configuration overrides after the small task configuration
+     */
+    public MemoryBench(String conf, List<String> overrides, int tasks, int warmTasks, int every) {
         if (warmTasks < 1 || tasks <= warmTasks || every < 1) {
             throw new IllegalArgumentException(
                     "need 1 <= warm tasks < tasks and a sampling interval >= 1; got "
@@ -106,6 +112,7 @@ public final class MemoryBench {
         List<String> all = new ArrayList<>(SMALL_CONFIG);
         all.addAll(overrides);
         this.overrides = List.copyOf(all);
+        this.conf = conf;
         this.tasks = tasks;
         this.warmTasks = warmTasks;
         this.every = every;
@@ -113,7 +120,7 @@ public final class MemoryBench {
 
     /** Runs the tasks; {@code progress} sees each sample as it is taken. */
     public Result run(Consumer<Sample> progress) {
-        MetricOptConfig config = ConfigLoader.load(null, overrides);
+        MetricOptConfig config = ConfigLoader.load(conf, overrides);
         EngineSetup.configure(config.spark().djlThreads());
         FashionMnist ds = FashionMnist.load(new Configuration(), config.data().root());
         int[] pool = DataSplits.of(ds, config.data().pretrainCount()).indices(Split.TASK_POOL);

@@ -96,7 +96,7 @@ class BenchCommandTest {
         BenchCommand.Memory m = parsed("memory", BenchCommand.Memory.class);
         assertThat(m.tasks).isEqualTo(1000);
         assertThat(m.warmTasks).isEqualTo(100);
-        assertThat(m.overrides).isEmpty();
+        assertThat(m.config.overrides).isEmpty();
         BenchCommand.Memory m2 =
                 parsed(
                         "memory",
@@ -108,7 +108,33 @@ class BenchCommandTest {
                         "inner.steps=200");
         assertThat(m2.tasks).isEqualTo(300);
         assertThat(m2.output.json).isTrue();
-        assertThat(m2.overrides).containsExactly("inner.steps=200");
+        assertThat(m2.config.overrides).containsExactly("inner.steps=200");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {"inner-loop", "memory", "meta-iteration", "scaling", "driver-scale"})
+    void everyBenchTakesTheCommonConfigurationOptionsAndVerbose(String sub) {
+        CommandLine cli = new CommandLine(new BenchCommand());
+        cli.parseArgs(
+                sub, "--conf", "conf/fashion-mnist.conf", "--set", "inner.steps=20", "--verbose");
+        var mixins = cli.getSubcommands().get(sub).getCommandSpec().mixins();
+        BenchCommand.ConfigOptions config =
+                (BenchCommand.ConfigOptions) mixins.get("config").userObject();
+        BenchCommand.Output output = (BenchCommand.Output) mixins.get("output").userObject();
+        assertThat(config.conf).isEqualTo("conf/fashion-mnist.conf");
+        assertThat(config.confOr("conf/quickstart.conf")).isEqualTo("conf/fashion-mnist.conf");
+        assertThat(config.overrides).containsExactly("inner.steps=20");
+        assertThat(output.verbose).isTrue();
+    }
+
+    @Test
+    void innerLoopsNetworkFollowsTheConfigurationExceptTheKindItsWorkloadFixes() {
+        assertThat(
+                        InnerLoopBench.network(
+                                        Workload.MLP_INPUT_BIAS, null, List.of("network.kind=cnn"))
+                                .kind())
+                .isEqualTo("mlp");
     }
 
     @Test
@@ -245,8 +271,9 @@ class BenchCommandTest {
         assertThat(d.output.json).isFalse();
         assertThat(d.repeats).isEqualTo(5);
         assertThat(d.warmups).isEqualTo(2);
-        assertThat(d.overrides).isEmpty();
-        assertThat(d.confFile).isEqualTo("conf/quickstart.conf");
+        assertThat(d.config.overrides).isEmpty();
+        assertThat(d.config.conf).isNull();
+        assertThat(d.config.confOr(MetaIterationBench.CONF_FILE)).isEqualTo("conf/quickstart.conf");
         BenchCommand.MetaIteration c =
                 parsed(
                         "meta-iteration",
@@ -261,7 +288,7 @@ class BenchCommandTest {
         assertThat(c.output.json).isTrue();
         assertThat(c.repeats).isEqualTo(2);
         assertThat(c.warmups).isEqualTo(1);
-        assertThat(c.overrides).containsExactly("inner.steps=50");
+        assertThat(c.config.overrides).containsExactly("inner.steps=50");
     }
 
     @Test
@@ -376,7 +403,7 @@ class BenchCommandTest {
         assertThat(d.warmupTasks).isEqualTo(48);
         assertThat(d.local2First).isFalse();
         assertThat(d.repeats).isEqualTo(3);
-        assertThat(d.confFile).isEqualTo("conf/quickstart.conf");
+        assertThat(d.config.confOr(ScalingBench.CONF_FILE)).isEqualTo("conf/quickstart.conf");
         BenchCommand.Scaling c =
                 parsed(
                         "scaling",
@@ -396,7 +423,7 @@ class BenchCommandTest {
         assertThat(c.local2First).isTrue();
         assertThat(c.warmupTasks).isEqualTo(2);
         assertThat(c.repeats).isEqualTo(1);
-        assertThat(c.overrides).containsExactly("inner.steps=20");
+        assertThat(c.config.overrides).containsExactly("inner.steps=20");
     }
 
     @Test

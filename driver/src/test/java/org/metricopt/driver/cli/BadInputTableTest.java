@@ -135,6 +135,20 @@ class BadInputTableTest {
                         "meta-train.adapt-on=gpu",
                         "meta-train.adapt-on",
                         "executors, driver"));
+        rows.add(
+                row(
+                        "a benchmark's --set is checked like any command's",
+                        2,
+                        s ->
+                                call(
+                                        s,
+                                        List.of("inner.steps", "-5"),
+                                        "bench",
+                                        "driver-scale",
+                                        "--tasks",
+                                        "2,4",
+                                        "--set",
+                                        "inner.steps=-5")));
         rows.add(setRow("observe-fraction 0 (K = 0)", "inner.observe-fraction=0", "observe"));
         rows.add(
                 setRow(
