@@ -100,6 +100,37 @@ class CellClassesTest {
         }
     }
 
+    /**
+     * What an executor does not get: the value of another cell's variable, a static field of that
+     * cell's class, which only the kernel's copy of the class has set. A value a lambda captures (a
+     * method's parameter, a local variable of a block) travels with it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aLambdaCarriesWhatItCapturesButNotOtherCellsVariables() throws Exception {
+        kernel.evalRaw("long factor = 3;");
+        kernel.evalRaw("MapFunction<Long, Long> timesFactor = x -> x * factor;");
+        kernel.evalRaw(
+                "MapFunction<Long, Long> times(long f) { return x -> x * f; }\n"
+                        + "MapFunction<Long, Long> timesCaptured = times(factor);");
+        kernel.evalRaw("MapFunction<Long, Long> timesLocal;");
+        kernel.evalRaw("{\n    long f = factor;\n    timesLocal = x -> x * f;\n}");
+        assertThat(kernel.evalRaw("timesFactor.call(14L)")).isEqualTo(42L);
+        byte[] readsCell = (byte[]) kernel.evalRaw("serialize(timesFactor)");
+        byte[] captures = (byte[]) kernel.evalRaw("serialize(timesCaptured)");
+        byte[] capturesLocal = (byte[]) kernel.evalRaw("serialize(timesLocal)");
+        try (URLClassLoader executor =
+                new URLClassLoader(new URL[] {kernel.classDirectory().toUri().toURL()}, TESTS)) {
+            assertThat(((MapFunction<Long, Long>) deserialize(readsCell, executor)).call(14L))
+                    .as("factor is 0 in the executor's copy of its cell's class")
+                    .isZero();
+            assertThat(((MapFunction<Long, Long>) deserialize(captures, executor)).call(14L))
+                    .isEqualTo(42L);
+            assertThat(((MapFunction<Long, Long>) deserialize(capturesLocal, executor)).call(14L))
+                    .isEqualTo(42L);
+        }
+    }
+
     /** In local mode too the executor threads run a cell's lambda and class. */
     @Test
     void aLocalSessionRunsACellsLambdaAndClass() {
