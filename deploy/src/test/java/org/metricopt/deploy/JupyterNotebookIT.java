@@ -27,37 +27,15 @@ class JupyterNotebookIT {
     private static final Path NOTEBOOK = ROOT.resolve("deploy/notebooks/explore.ipynb");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The Debian packages' interpreter first: a python3 earlier on PATH may lack them. */
-    private static final List<String> PYTHONS = List.of("/usr/bin/python3", "python3");
-
     private static int exec(Path log, Map<String, String> env, List<String> command)
             throws IOException, InterruptedException {
         return Processes.exec(log, env, 5, command);
     }
 
-    /** A python3 that has nbclient, nbformat and jupyter_client, or null. */
-    private static String jupyterPython(Path tmp) throws InterruptedException {
-        for (String python : PYTHONS) {
-            try {
-                int rc =
-                        exec(
-                                tmp.resolve("python-check.log"),
-                                Map.of(),
-                                List.of(python, "-c", "import nbclient, nbformat, jupyter_client"));
-                if (rc == 0) {
-                    return python;
-                }
-            } catch (IOException e) {
-                // Not installed under this name; try the next.
-            }
-        }
-        return null;
-    }
-
     @Test
     void exploreNotebookRunsOnTheKernelWithoutErrorsAndShowsItsPlots(@TempDir Path tmp)
             throws Exception {
-        String python = jupyterPython(tmp);
+        String python = Processes.jupyterPython(tmp.resolve("python-check.log"));
         Assumptions.assumeTrue(
                 python != null,
                 "skipped: no python3 with nbclient, nbformat and jupyter_client; install the Debian"

@@ -11,7 +11,33 @@ final class Processes {
     /** The repository root (the tests run in {@code deploy/}). */
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
+    /** The Debian packages' interpreter first: a python3 earlier on PATH may lack them. */
+    private static final List<String> PYTHONS = List.of("/usr/bin/python3", "python3");
+
     private Processes() {}
+
+    /**
+     * A python3 that has nbclient, nbformat and jupyter_client (a real Jupyter client, for {@code
+     * deploy/notebooks/execute.py}), or null; its check's output goes to {@code log}.
+     */
+    static String jupyterPython(Path log) throws InterruptedException {
+        for (String python : PYTHONS) {
+            try {
+                int rc =
+                        exec(
+                                log,
+                                Map.of(),
+                                1,
+                                List.of(python, "-c", "import nbclient, nbformat, jupyter_client"));
+                if (rc == 0) {
+                    return python;
+                }
+            } catch (IOException e) {
+                // Not installed under this name; try the next.
+            }
+        }
+        return null;
+    }
 
     /**
      * Runs {@code command} in the repository root with {@code env} added, its output (stdout and

@@ -35,15 +35,17 @@ final class CellEvaluator implements AutoCloseable {
                     "import org.metricopt.driver.notebook.*;",
                     "import static org.metricopt.driver.jupyter.Display.display;");
 
-    private final SharedJvmExecutionControl control = new SharedJvmExecutionControl();
+    private final SharedJvmExecutionControl control;
     private final JShell shell;
     private final SourceCodeAnalysis analysis;
     private volatile Thread evaluating;
 
     /**
      * @param classpath what cells compile against, normally this JVM's {@code java.class.path}
+     * @param classes where every class compiled from a cell is also written, for executors
      */
-    CellEvaluator(String classpath) {
+    CellEvaluator(String classpath, ReplClassDirectory classes) {
+        control = new SharedJvmExecutionControl(classes);
         shell = JShell.builder().executionEngine(control.provider(), Map.of()).build();
         shell.addToClasspath(classpath);
         analysis = shell.sourceCodeAnalysis();

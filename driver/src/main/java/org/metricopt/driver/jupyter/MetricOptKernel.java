@@ -36,15 +36,17 @@ public final class MetricOptKernel extends BaseKernel {
     static final String NAME = "MetricOpt";
 
     private final CellEvaluator cells;
+    private final ReplClassDirectory classes;
 
     private MetricOptKernel(
+            String classpath,
             String version,
             JupyterIO io,
             CommManager commManager,
             Renderer renderer,
             MagicsRegistry magics,
             StringStyler errorStyler,
-            CellEvaluator cells) {
+            ReplClassDirectory classes) {
         super(
                 NAME,
                 version,
@@ -70,11 +72,15 @@ public final class MetricOptKernel extends BaseKernel {
                 magics,
                 false,
                 errorStyler);
-        this.cells = cells;
+        this.classes = classes;
+        this.cells = new CellEvaluator(classpath, classes);
         NotebookDisplay.register(renderer);
     }
 
-    /** Builds a kernel whose cells compile against {@code classpath}. */
+    /**
+     * Builds a kernel whose cells compile against {@code classpath}, and whose Spark sessions serve
+     * the classes of its cells to executors ({@link ReplClassDirectory}).
+     */
     static MetricOptKernel create(String classpath) {
         return new Builder(classpath).build();
     }
@@ -92,13 +98,14 @@ public final class MetricOptKernel extends BaseKernel {
         @Override
         public MetricOptKernel build() {
             return new MetricOptKernel(
+                    classpath,
                     buildVersion(),
                     buildJupyterIO(buildJupyterIOEncoding()),
                     buildCommManager(),
                     buildRenderer(),
                     buildMagicsRegistry(),
                     buildErrorStyler(),
-                    new CellEvaluator(classpath));
+                    ReplClassDirectory.create().publish());
         }
     }
 
@@ -178,7 +185,10 @@ public final class MetricOptKernel extends BaseKernel {
         cells.interrupt();
     }
 
-    /** Stops the notebook's Spark session (its executors on a cluster) and JShell. */
+    /**
+     * Stops the notebook's Spark session (its executors on a cluster) and JShell, and deletes the
+     * classes of its cells.
+     */
     @Override
     public void onShutdown(boolean isRestarting) {
         super.onShutdown(isRestarting);
@@ -186,6 +196,12 @@ public final class MetricOptKernel extends BaseKernel {
         if (SparkSession.getDefaultSession().isDefined()) {
             SparkSession.getDefaultSession().get().stop();
         }
+        classes.close();
+    }
+
+    /** The directory the classes of this kernel's cells are written to. */
+    Path classDirectory() {
+        return classes.path();
     }
 
     /**
@@ -216,6 +232,8 @@ public final class MetricOptKernel extends BaseKernel {
         JupyterConnection connection =
                 new JupyterConnection(KernelConnectionProperties.parse(connectionJson));
         MetricOptKernel kernel = create(System.getProperty("java.class.path"));
+        // The classes of cells go with the kernel also when it ends without a shutdown request.
+        Runtime.getRuntime().addShutdownHook(new Thread(kernel.classes::close));
         kernel.onStartup();
         kernel.becomeHandlerForConnection(connection);
         connection.connect();

@@ -94,7 +94,9 @@ public final class MetricOpt {
      * The session settings of every MetricOpt session, except that Kryo registration is not
      * required: notebook cells run arbitrary Spark SQL, whose internal types this project does not
      * register (the same reason {@code metricopt show} relaxes it). On a cluster, executors get the
-     * application jar, so MetricOpt's task functions load there.
+     * application jar, so MetricOpt's task functions load there; in the Jupyter kernel, the classes
+     * of cells come from {@code spark.repl.class.outputDir}, a system property the kernel sets and
+     * this conf reads with its defaults (docs/DESIGN.md, section 7).
      */
     static SparkConf conf(String master) {
         SparkConf conf = new SparkConf(true).setMaster(master);
