@@ -18,9 +18,9 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.HadoopFiles;
 
 /**
  * Reads IDX files of unsigned bytes, the format of MNIST and Fashion-MNIST (LeCun et al., "The
@@ -228,31 +228,8 @@ public final class IdxReader {
     }
 
     /** The file system of {@code path}, with a clear error when no connector serves its scheme. */
-    static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
-        try {
-            return path.getFileSystem(conf);
-        } catch (UnsupportedFileSystemException e) {
-            throw noFileSystem(path, e);
-        } catch (RuntimeException e) {
-            // Configuration.getClass wraps a connector missing from the classpath this way.
-            if (e.getCause() instanceof ClassNotFoundException) {
-                throw noFileSystem(path, e.getCause());
-            }
-            throw e;
-        }
-    }
-
-    private static MetricOptException noFileSystem(Path path, Throwable cause) {
-        return new MetricOptException(
-                ErrorClass.INVALID_CONFIG,
-                oneLine(
-                        "no Hadoop file system serves the scheme of "
-                                + path
-                                + " ("
-                                + cause.getMessage()
-                                + "); put its connector on the classpath (for s3a:"
-                                + " hadoop-aws) or use a file:, hdfs: or local path"),
-                cause);
+    static FileSystem fileSystem(Path path, Configuration conf) {
+        return HadoopFiles.fs(conf, path);
     }
 
     static MetricOptException missing(String name, String fix, Throwable cause) {

@@ -20,11 +20,40 @@ public final class HadoopFiles {
     private HadoopFiles() {}
 
     public static FileSystem fs(Configuration conf, String uri) {
+        return fs(conf, new Path(uri));
+    }
+
+    /**
+     * The file system of {@code path}. A scheme that no connector on the classpath serves (s3a:
+     * without hadoop-aws, a typo) is a configuration error naming the path, not a stack trace.
+     */
+    public static FileSystem fs(Configuration conf, Path path) {
         try {
-            return new Path(uri).getFileSystem(conf);
+            return path.getFileSystem(conf);
+        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+            throw noFileSystem(path, e);
         } catch (IOException e) {
-            throw ioFailure("cannot open the file system of " + uri, e);
+            throw ioFailure("cannot open the file system of " + path, e);
+        } catch (RuntimeException e) {
+            // Configuration.getClass wraps a connector class missing from the classpath this way.
+            if (e.getCause() instanceof ClassNotFoundException) {
+                throw noFileSystem(path, e.getCause());
+            }
+            throw e;
         }
+    }
+
+    private static MetricOptException noFileSystem(Path path, Throwable cause) {
+        return new MetricOptException(
+                ErrorClass.INVALID_CONFIG,
+                ("no Hadoop file system serves the scheme of "
+                                + path
+                                + " ("
+                                + cause.getMessage()
+                                + "); put its connector on the classpath (for s3a: hadoop-aws)"
+                                + " or use a file:, hdfs: or local path")
+                        .replace('\n', ' '),
+                cause);
     }
 
     public static boolean exists(Configuration conf, String uri) {

@@ -849,6 +849,19 @@ class BadInputTableTest {
                                         "hdfs://127.0.0.1:9/runs/x")));
         rows.add(
                 row(
+                        "run directory on s3a: without its connector (hadoop-aws)",
+                        2,
+                        s ->
+                                call(
+                                        s,
+                                        List.of("s3a://bucket/runs/x", "hadoop-aws"),
+                                        "meta-train",
+                                        "--conf",
+                                        conf.toString(),
+                                        "--run-dir",
+                                        "s3a://bucket/runs/x")));
+        rows.add(
+                row(
                         "next checkpoint directory blocked by a file",
                         8,
                         s -> {
