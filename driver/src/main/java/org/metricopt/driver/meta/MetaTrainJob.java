@@ -7,9 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
@@ -91,16 +88,7 @@ public final class MetaTrainJob {
         ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
         long total = config.metaTrain().iterations();
         EngineSetup.configure(config.spark().djlThreads());
-        try (ProgressBar bar =
-                new ProgressBarBuilder()
-                        .setTaskName("meta-train")
-                        .setInitialMax(total)
-                        .setStyle(ProgressBarStyle.ASCII)
-                        .setConsumer(
-                                new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                        .setUpdateIntervalMillis(1000)
-                        .startsFrom(state.iteration(), java.time.Duration.ZERO)
-                        .build()) {
+        try (MetaTrainProgress bar = MetaTrainProgress.start(state.iteration(), total)) {
             // Parquet logs and checkpoints are written by a background thread while the next
             // iterations compute (they are outputs, never read back by the loop). Writes run in
             // iteration order, so checkpoint N is only written after the logs of N; a write error
@@ -114,11 +102,11 @@ public final class MetaTrainJob {
                 long lastLogWrite = System.nanoTime();
                 try {
                     while (state.iteration() < total) {
-                        bar.setExtraMessage("iteration " + state.iteration() + ": unrolls");
+                        bar.phase(state.iteration(), "unrolls");
                         MetaTrainLogs.Iteration done =
                                 iterate(spark, config, ctx, learner, state, bar, phaseA);
                         state = done.state();
-                        bar.stepTo(state.iteration());
+                        bar.finished(state.iteration());
                         unlogged.add(done);
                         boolean last = state.iteration() == total;
                         boolean checkpoint =
@@ -179,7 +167,7 @@ public final class MetaTrainJob {
             ExecutorContext ctx,
             MetaLearner learner,
             MetaState state,
-            ProgressBar bar,
+            MetaTrainProgress bar,
             PhaseAPipeline phaseA) {
         long it = state.iteration();
         long t0 = System.nanoTime();
@@ -217,7 +205,7 @@ public final class MetaTrainJob {
                             failures.isEmpty() ? "-" : failures.get(0)));
         }
         if (bar != null) {
-            bar.setExtraMessage("iteration " + it + ": Reptile");
+            bar.phase(it, "Reptile");
         }
         long[] phaseBNanos = {0L};
         MetaLearner.Step step =
@@ -228,7 +216,7 @@ public final class MetaTrainJob {
                         adapted,
                         work -> {
                             if (bar != null) {
-                                bar.setExtraMessage("iteration " + it + ": ES pairs");
+                                bar.phase(it, "ES pairs");
                             }
                             long start = System.nanoTime();
                             try {
