@@ -28,6 +28,9 @@ import org.metricopt.executor.FinetunePartition;
  * un-adapted network) and after finetuning.
  */
 public final class FinetuneJob {
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(FinetuneJob.class);
+
     private FinetuneJob() {}
 
     /** Runs the tasks on the cluster and returns their trajectories in task order. */
@@ -84,8 +87,8 @@ public final class FinetuneJob {
                 new TaskSampler(config)
                         .sampleBatch(TaskSampler.FINETUNE, 0, config.finetuneTasks());
         int partitions = SparkSessions.partitions(spark, config, specs.size());
-        out.printf(
-                "finetuning %d tasks (T = %d, K = %d) on %d partitions, master %s%n",
+        LOG.info(
+                "finetuning {} tasks (T = {}, K = {}) on {} partitions, master {}",
                 specs.size(),
                 config.inner().steps(),
                 config.inner().observations(),

@@ -12,6 +12,8 @@ import org.metricopt.common.nets.Theta;
  * Finds theta for the configured network under {@code pretrain.path}, pre-training it if absent.
  */
 public final class ThetaStore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ThetaStore.class);
+
     private ThetaStore() {}
 
     /** The qualified directory of theta for this configuration. */
@@ -27,7 +29,7 @@ public final class ThetaStore {
             Theta.load(conf, dir, config.network());
             return dir;
         }
-        out.println("theta not found at " + dir + "; pre-training it first");
+        LOG.info("theta not found at {}; pre-training it first", dir);
         pretrain(conf, config, dir, out);
         return dir;
     }
@@ -41,9 +43,8 @@ public final class ThetaStore {
                         config,
                         ds,
                         epoch ->
-                                out.printf(
-                                        "  pretrain epoch %d/%d%n",
-                                        epoch, config.pretrain().epochs()));
+                                LOG.info(
+                                        "pretrain epoch {}/{}", epoch, config.pretrain().epochs()));
         r.theta().save(conf, dir);
         out.printf(
                 java.util.Locale.ROOT,

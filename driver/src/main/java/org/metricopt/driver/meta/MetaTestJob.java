@@ -45,6 +45,9 @@ import org.metricopt.executor.MetaTestPayload;
  * split). Reported numbers are the task metric on the test split (t10k) after T steps.
  */
 public final class MetaTestJob {
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(MetaTestJob.class);
+
     private MetaTestJob() {}
 
     public static EvalReport.Summary run(
@@ -75,8 +78,7 @@ public final class MetaTestJob {
                     }
                 }
             }
-            out.printf(
-                    "meta-test: choosing learning rates on %d validation unrolls%n", tuning.size());
+            LOG.info("meta-test: choosing learning rates on {} validation unrolls", tuning.size());
             List<Trajectory> tuned =
                     runUnits(
                             spark,
@@ -103,8 +105,8 @@ public final class MetaTestJob {
             }
             Map<String, Double> chosenLambda = new LinkedHashMap<>();
             if (!lambdaTuning.isEmpty()) {
-                out.printf(
-                        "meta-test: choosing lambda_v on %d validation unrolls%n",
+                LOG.info(
+                        "meta-test: choosing lambda_v on {} validation unrolls",
                         lambdaTuning.size());
                 List<Trajectory> lambdaTuned =
                         runUnits(
@@ -137,9 +139,10 @@ public final class MetaTestJob {
                     }
                 }
             }
-            out.printf(
-                    "meta-test: %d held-out unrolls (%d tasks per family)%n",
-                    units.size(), config.eval().tasksPerFamily());
+            LOG.info(
+                    "meta-test: {} held-out unrolls ({} tasks per family)",
+                    units.size(),
+                    config.eval().tasksPerFamily());
             List<Trajectory> results =
                     runUnits(spark, ctx, config, broadcast, units, "metricopt-meta-test");
 
