@@ -250,6 +250,9 @@ public final class MetaLearner {
     /**
      * Phase B's figures for the metrics log.
      *
+     * @param diverged unrolls whose phi or loss stopped being finite (their L_opt is the penalty)
+     * @param capped unrolls whose L_opt is at learned-optimizer.divergence-penalty, the diverged
+     *     ones included: when both unrolls of every pair are, the ES estimate is zero
      * @param gradient the combined gradient estimate the Adam step used
      * @param meanVariance the ES estimate's variance of the mean, averaged over coordinates
      * @param reparamVariance the same for the reparameterisation estimate (NaN when off)
@@ -260,6 +263,7 @@ public final class MetaLearner {
     public record EsStats(
             int pairs,
             int diverged,
+            int capped,
             double meanLoss,
             double[] gradient,
             double gradNorm,
@@ -270,6 +274,7 @@ public final class MetaLearner {
             long executorNanos) {
         public static final EsStats NONE =
                 new EsStats(
+                        0,
                         0,
                         0,
                         Double.NaN,
@@ -301,6 +306,7 @@ public final class MetaLearner {
         long bytes = 0;
         long executorNanos = 0;
         int diverged = 0;
+        int capped = 0;
         double lossSum = 0;
         for (EsResult r : results) {
             float[] eps =
@@ -332,6 +338,9 @@ public final class MetaLearner {
             bytes += r.wireBytes();
             executorNanos += r.computeNanos();
             diverged += r.diverged();
+            capped +=
+                    (r.lossPlus() >= lo.divergencePenalty() ? 1 : 0)
+                            + (r.lossMinus() >= lo.divergencePenalty() ? 1 : 0);
             lossSum += 0.5 * (r.lossPlus() + r.lossMinus());
         }
         if (samples.isEmpty()) {
@@ -390,6 +399,7 @@ public final class MetaLearner {
                 new EsStats(
                         results.size(),
                         diverged,
+                        capped,
                         lossSum / results.size(),
                         gradient,
                         Math.sqrt(norm),

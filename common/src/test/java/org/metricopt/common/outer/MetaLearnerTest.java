@@ -83,7 +83,17 @@ class MetaLearnerTest {
             assertThat(g[i]).isCloseTo((10.0 * e0[i] - 2.5 * e1[i]) / 2, within(1e-9));
         }
         assertThat(u.stats().pairs()).isEqualTo(2);
+        assertThat(u.stats().capped()).isZero();
         assertThat(u.stats().meanLoss()).isCloseTo((2 + 1.25) / 2, within(1e-12));
+        // Unrolls at the divergence penalty (1000 by default) are counted: one pair with both,
+        // one with one of its two.
+        MetaLearner.EsStats capped =
+                new MetaLearner(c)
+                        .esUpdate(
+                                state,
+                                List.of(pair(c, 0, 0, 0, 1000, 1000), pair(c, 0, 1, 0, 999, 1000)))
+                        .stats();
+        assertThat(capped.capped()).isEqualTo(3);
         assertThat(u.stats().executorNanos()).isEqualTo(10L);
         assertThat(u.stats().reparamVariance()).isNaN();
         // Adam's first step moves every weight by the learning rate against the gradient's sign,

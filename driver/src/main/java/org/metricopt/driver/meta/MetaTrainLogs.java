@@ -75,6 +75,7 @@ final class MetaTrainLogs {
                         bytes,
                         es.pairs(),
                         es.diverged(),
+                        es.capped(),
                         es.meanLoss(),
                         es.gradNorm(),
                         es.meanVariance(),
@@ -152,6 +153,7 @@ final class MetaTrainLogs {
                     .add("bytes_returned", DataTypes.LongType)
                     .add("es_pairs", DataTypes.IntegerType)
                     .add("es_diverged_unrolls", DataTypes.IntegerType)
+                    .add("es_capped_unrolls", DataTypes.IntegerType)
                     .add("es_mean_opt_loss", DataTypes.DoubleType)
                     .add("es_grad_norm", DataTypes.DoubleType)
                     .add("es_grad_variance", DataTypes.DoubleType)
