@@ -6,7 +6,8 @@ Reads the table that `metricopt show metrics --run-dir RUN` prints on standard i
     deploy/bin/metricopt show metrics --run-dir runs/fashion-mnist | python3 deploy/bench/es_loss_table.py --every 50
 
 and prints es_mean_opt_loss (the mean L_opt of the iteration's antithetic pairs), the diverged
-unrolls and the ES gradient norm every N iterations, next to the level of an optimizer that never
+unrolls, the unrolls whose L_opt is at the divergence penalty (two per pair; diverged ones
+included) and the ES gradient norm every N iterations, next to the level of an optimizer that never
 moves phi: lambda * ln 2 (every step's softplus(0) in L_metric, and L_loss = 0).
 """
 import argparse
@@ -32,15 +33,19 @@ def main():
         if len(cells) != len(header) or cells[col["iteration"]] == "iteration":
             continue
         data.append(cells)
+    # Runs logged before es_capped_unrolls existed show "-" there.
+    capped = header.index("es_capped_unrolls") if "es_capped_unrolls" in header else None
     data.sort(key=lambda c: int(c[col["iteration"]]))
     still = args.metric_weight * math.log(2)
-    print(f"| iteration | es_mean_opt_loss | diverged unrolls / pairs | ES gradient norm |")
-    print("| ---: | ---: | ---: | ---: |")
+    print("| iteration | es_mean_opt_loss | diverged unrolls / pairs | unrolls at the penalty"
+          " | ES gradient norm |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
     for i, c in enumerate(data):
         if i % args.every != 0 and i != len(data) - 1:
             continue
         print(f"| {int(c[col['iteration']])} | {float(c[col['es_mean_opt_loss']]):.1f} "
               f"| {c[col['es_diverged_unrolls']]} / {c[col['es_pairs']]} "
+              f"| {c[capped] if capped is not None else '-'} "
               f"| {float(c[col['es_grad_norm']]):.0f} |")
     tail = [float(c[col["es_mean_opt_loss"]]) for c in data[-50:]]
     print()

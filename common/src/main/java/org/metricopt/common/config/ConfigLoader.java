@@ -322,7 +322,10 @@ public final class ConfigLoader {
                         ev.stringList("methods", EvalConfig.KNOWN_METHODS),
                         ev.oneOf(
                                 "held-out-stream",
-                                List.of(EvalConfig.META_TEST, EvalConfig.VALIDATION)));
+                                List.of(EvalConfig.META_TEST, EvalConfig.VALIDATION)),
+                        ev.oneOf(
+                                "learned-weights",
+                                List.of(EvalConfig.TRAINED, EvalConfig.INITIAL)));
         Settings lo = s.child("learned-optimizer");
         LearnedOptimizerConfig learned =
                 new LearnedOptimizerConfig(

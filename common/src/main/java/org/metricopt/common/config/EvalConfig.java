@@ -16,6 +16,9 @@ import org.metricopt.common.unroll.Method;
  * @param heldOutStream {@code meta-test}: the reported tasks are the held-out meta-test tasks;
  *     {@code validation}: they are validation-stream tasks (disjoint from the tuning tasks), for
  *     choosing the settings of a method without looking at the meta-test tasks
+ * @param learnedWeights {@link #TRAINED}: {@code metricopt-learned} uses the checkpoint's w_opt;
+ *     {@link #INITIAL}: the w_opt meta-training started from (a control that measures what
+ *     meta-training the learned optimizer changed)
  */
 public record EvalConfig(
         int tasksPerFamily,
@@ -23,8 +26,12 @@ public record EvalConfig(
         double[] lrGrid,
         double[] lambdaGrid,
         List<String> methods,
-        String heldOutStream)
+        String heldOutStream,
+        String learnedWeights)
         implements Serializable {
+    public static final String TRAINED = "trained";
+    public static final String INITIAL = "initial";
+
     public static final String META_TEST = "meta-test";
     public static final String VALIDATION = "validation";
 

@@ -61,9 +61,7 @@ public final class MetaLearner {
                             .withCounter(MetaState.VALUE_ADAM_STEP, 0L);
         }
         if (config.learnedOptimizer().enabled()) {
-            float[] lo =
-                    LearnedOptimizer.initialise(
-                            config.learnedOptimizer().hidden(), Keys.derive(config.seed(), "lo"));
+            float[] lo = initialLearnedWeights(config);
             state =
                     state.with(0, MetaState.LEARNED_WEIGHTS, lo)
                             .with(0, MetaState.LEARNED_ADAM_M, new float[lo.length])
@@ -71,6 +69,12 @@ public final class MetaLearner {
                             .withCounter(MetaState.LEARNED_ADAM_STEP, 0L);
         }
         return state;
+    }
+
+    /** The learned optimizer's weights before meta-training: a function of the seed. */
+    public static float[] initialLearnedWeights(MetricOptConfig config) {
+        return LearnedOptimizer.initialise(
+                config.learnedOptimizer().hidden(), Keys.derive(config.seed(), "lo"));
     }
 
     /**

@@ -21,6 +21,7 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.nets.EngineSetup;
+import org.metricopt.common.outer.MetaLearner;
 import org.metricopt.common.outer.MetaState;
 import org.metricopt.common.tasks.TaskSampler;
 import org.metricopt.common.tasks.TaskSpec;
@@ -364,9 +365,11 @@ public final class MetaTestJob {
             String thetaDir = ThetaStore.ensure(runDir.hadoopConf(), config, out);
             ExecutorContext ctx = SparkSessions.executorContext(spark, config, thetaDir);
             float[] learned =
-                    state.has(MetaState.LEARNED_WEIGHTS)
-                            ? state.array(MetaState.LEARNED_WEIGHTS)
-                            : new float[0];
+                    !state.has(MetaState.LEARNED_WEIGHTS)
+                            ? new float[0]
+                            : EvalConfig.INITIAL.equals(config.eval().learnedWeights())
+                                    ? MetaLearner.initialLearnedWeights(config)
+                                    : state.array(MetaState.LEARNED_WEIGHTS);
             MetaTestPayload payload =
                     new MetaTestPayload(
                             state.array(MetaState.VALUE_WEIGHTS),

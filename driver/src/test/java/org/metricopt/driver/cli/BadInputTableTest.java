@@ -131,6 +131,12 @@ class BadInputTableTest {
         rows.add(setRow("negative T", "inner.steps=-5", "inner.steps", "-5"));
         rows.add(
                 setRow(
+                        "learned-weights is neither trained nor initial",
+                        "eval.learned-weights=random",
+                        "eval.learned-weights",
+                        "trained, initial"));
+        rows.add(
+                setRow(
                         "adapt-on names no place",
                         "meta-train.adapt-on=gpu",
                         "meta-train.adapt-on",
