@@ -37,15 +37,15 @@ def main():
     capped = header.index("es_capped_unrolls") if "es_capped_unrolls" in header else None
     data.sort(key=lambda c: int(c[col["iteration"]]))
     still = args.metric_weight * math.log(2)
-    print("| iteration | es_mean_opt_loss | diverged unrolls / pairs | unrolls at the penalty"
-          " | ES gradient norm |")
+    print("| iteration | es_mean_opt_loss | diverged unrolls / pairs | unrolls at the penalty /"
+          " unrolls | ES gradient norm |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     for i, c in enumerate(data):
         if i % args.every != 0 and i != len(data) - 1:
             continue
         print(f"| {int(c[col['iteration']])} | {float(c[col['es_mean_opt_loss']]):.1f} "
               f"| {c[col['es_diverged_unrolls']]} / {c[col['es_pairs']]} "
-              f"| {c[capped] if capped is not None else '-'} "
+              f"| {c[capped] if capped is not None else '-'} / {2 * int(c[col['es_pairs']])} "
               f"| {float(c[col['es_grad_norm']]):.0f} |")
     tail = [float(c[col["es_mean_opt_loss"]]) for c in data[-50:]]
     print()
