@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,12 +34,7 @@ class JupyterNotebookIT {
     @Test
     void exploreNotebookRunsOnTheKernelWithoutErrorsAndShowsItsPlots(@TempDir Path tmp)
             throws Exception {
-        String python = Processes.jupyterPython(tmp.resolve("python-check.log"));
-        Assumptions.assumeTrue(
-                python != null,
-                "skipped: no python3 with nbclient, nbformat and jupyter_client; install the Debian"
-                        + " packages jupyter-client python3-nbclient python3-nbformat (.ci/run"
-                        + " does)");
+        String python = Processes.requireJupyterPython(tmp.resolve("python-check.log"));
         Path conf = tmp.resolve("tiny.conf");
         Files.writeString(
                 conf,

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /** Running the project's scripts and JVMs as separate processes from the integration tests. */
 final class Processes {
@@ -37,6 +38,20 @@ final class Processes {
             }
         }
         return null;
+    }
+
+    /**
+     * {@link #jupyterPython}, or the test is skipped, saying which Debian packages give it (.ci/run
+     * installs them).
+     */
+    static String requireJupyterPython(Path log) throws InterruptedException {
+        String python = jupyterPython(log);
+        Assumptions.assumeTrue(
+                python != null,
+                "skipped: no python3 with nbclient, nbformat and jupyter_client; install the Debian"
+                        + " packages jupyter-client python3-nbclient python3-nbformat (.ci/run"
+                        + " does)");
+        return python;
     }
 
     /**

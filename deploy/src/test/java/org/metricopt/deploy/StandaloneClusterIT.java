@@ -308,11 +308,7 @@ class StandaloneClusterIT {
     @Test
     void twoHostClusterRunsANotebooksCellDefinedLambdaAndClassOnBothHosts(@TempDir Path tmp)
             throws Exception {
-        String python = Processes.jupyterPython(tmp.resolve("python-check.log"));
-        Assumptions.assumeTrue(
-                python != null,
-                "no python3 with nbclient, nbformat and jupyter_client (Debian packages"
-                        + " jupyter-client python3-nbclient python3-nbformat)");
+        String python = Processes.requireJupyterPython(tmp.resolve("python-check.log"));
         Map<String, String> env = twoHostEnv(tmp, "mn", "10.231.8", 17377);
         String host = env.get("METRICOPT_CLUSTER_HOST");
         assumeNetnsUp(tmp, env);
