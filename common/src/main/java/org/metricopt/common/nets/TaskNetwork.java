@@ -266,7 +266,7 @@ public final class TaskNetwork implements AutoCloseable {
             try {
                 NDArray phiArray = step.create(phi, new Shape(adapterDim));
                 phiArray.setRequiresGradient(true);
-                NDArray out = taskOutputs(net.head(theta, valPrefix, phiArray));
+                NDArray out = taskOutputs(net.head(theta, borrow(step, valPrefix), phiArray));
                 NDArray loss = loss(step, out, valY, false);
                 double value = loss.getFloat();
                 Autograd.backward(loss, false, false);
@@ -328,9 +328,23 @@ public final class TaskNetwork implements AutoCloseable {
     private float[] outputs(NDArray prefix, float[] phi) {
         try (NDManager step = manager.newSubManager()) {
             NDArray phiArray = step.create(phi, new Shape(adapterDim));
-            NDArray out = taskOutputs(net.head(theta, prefix, phiArray));
+            NDArray out = taskOutputs(net.head(theta, borrow(step, prefix), phiArray));
             return out.toType(DataType.FLOAT32, false).toFloatArray();
         }
+    }
+
+    /**
+     * A view of a cached prefix owned by {@code step}. A DJL operation puts its result in the
+     * manager of the array it is called on, so a head given the cached prefix itself would leave
+     * its activations (the CNN's: several arrays of [n, c, 14, 14] per call) on this network's
+     * manager, freed only when the task ends; with the metric observed many times per unroll, that
+     * is gigabytes per task. On the view they go with {@code step}; the view shares the prefix's
+     * storage, so closing it frees nothing of the cache.
+     */
+    private static NDArray borrow(NDManager step, NDArray cached) {
+        NDArray view = cached.reshape(cached.getShape());
+        view.attach(step);
+        return view;
     }
 
     @Override

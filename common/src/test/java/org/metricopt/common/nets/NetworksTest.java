@@ -139,6 +139,44 @@ class NetworksTest {
         }
     }
 
+    /**
+     * Evaluating the task outputs and the validation loss leaves nothing on the network's manager:
+     * the arrays attached under it after N calls are those after one. (The CNN's head once left all
+     * its activations on it, freed only at the task's end: gigabytes per unroll.)
+     */
+    @Test
+    void evaluationsLeaveNoArraysOnTheTaskManager() {
+        for (String kind : new String[] {"mlp", "cnn"}) {
+            MetricOptConfig config = Fixtures.smallConfig("network.kind=" + kind);
+            Theta theta = Fixtures.randomTheta(config);
+            TaskSpec spec = new TaskSampler(config).sample(TaskSampler.FINETUNE, 0, 0);
+            TaskData data = Fixtures.runner(config, theta).data(spec);
+            try (NDManager m = NDManager.newBaseManager();
+                    TaskNetwork net =
+                            new TaskNetwork(
+                                    m, BaseNetwork.of(config.network()), theta, spec, data)) {
+                int d = net.adapterDim();
+                float[] grad = new float[d];
+                int[] rows = {0, 1, 2, 3};
+                Runnable evaluations =
+                        () -> {
+                            float[] phi = gaussian(3, d, 0.1);
+                            net.validationOutputs(phi);
+                            net.testOutputs(phi);
+                            net.validationLossAndGradient(phi, grad);
+                            net.lossAndGradient(phi, rows, grad);
+                            net.loss(phi, rows);
+                        };
+                evaluations.run();
+                int after1 = Fixtures.liveArrays(m);
+                for (int i = 0; i < 3; i++) {
+                    evaluations.run();
+                }
+                assertThat(Fixtures.liveArrays(m)).as(kind).isEqualTo(after1);
+            }
+        }
+    }
+
     /** d loss / d phi from autograd against central finite differences, for every head and net. */
     @Test
     void adapterGradientMatchesFiniteDifferences() {

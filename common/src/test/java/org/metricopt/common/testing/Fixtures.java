@@ -70,6 +70,26 @@ public final class Fixtures {
     }
 
     /**
+     * Number of native arrays (and other non-manager resources) attached to {@code manager} or to
+     * any manager under it: an array attached to a long-lived manager shows here, where the count
+     * of live managers does not see it.
+     */
+    public static int liveArrays(ai.djl.ndarray.NDManager manager) {
+        try {
+            java.lang.reflect.Field f =
+                    ai.djl.ndarray.BaseNDManager.class.getDeclaredField("resources");
+            f.setAccessible(true);
+            int n = 0;
+            for (Object r : ((java.util.Map<?, ?>) f.get(manager)).values()) {
+                n += r instanceof ai.djl.ndarray.NDManager sub ? liveArrays(sub) : 1;
+            }
+            return n;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("DJL's BaseNDManager has no 'resources' map", e);
+        }
+    }
+
+    /**
      * Native memory outside the JVM's own pools, in KiB: RSS minus the committed Java heap and
      * non-heap memory. This is where leaked tensors would show.
      */
