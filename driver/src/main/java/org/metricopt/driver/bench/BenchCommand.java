@@ -356,7 +356,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         private static Figure one(String workload, String figure, String unit, double value) {
-            return new Figure("memory", workload, figure, unit, new double[] {value});
+            return Figure.single("memory", workload, figure, unit, value);
         }
     }
 
@@ -729,30 +729,18 @@ public final class BenchCommand implements Callable<Integer> {
             String w = executors + "x" + maxPairs;
             List<Figure> projection =
                     List.of(
-                            new Figure(
-                                    "driver-scale",
-                                    w,
-                                    "projected_value_step_s",
-                                    "s",
-                                    new double[] {driver[0]}),
-                            new Figure(
-                                    "driver-scale",
-                                    w,
-                                    "projected_es_update_s",
-                                    "s",
-                                    new double[] {driver[1]}),
-                            new Figure(
-                                    "driver-scale",
-                                    w,
-                                    "projected_executor_s",
-                                    "s",
-                                    new double[] {executorS}),
-                            new Figure(
+                            Figure.single(
+                                    "driver-scale", w, "projected_value_step_s", "s", driver[0]),
+                            Figure.single(
+                                    "driver-scale", w, "projected_es_update_s", "s", driver[1]),
+                            Figure.single(
+                                    "driver-scale", w, "projected_executor_s", "s", executorS),
+                            Figure.single(
                                     "driver-scale",
                                     w,
                                     "projected_driver_share",
                                     "1",
-                                    new double[] {driverS / (driverS + executorS)}));
+                                    driverS / (driverS + executorS)));
             figures.addAll(projection);
             print(out, output.json ? figures : projection, output.json);
             return 0;

@@ -28,6 +28,12 @@ public record Figure(String bench, String workload, String figure, String unit, 
         samples = samples.clone();
     }
 
+    /** A figure with one sample (a ratio or a projection computed once, not a repeated run). */
+    public static Figure single(
+            String bench, String workload, String figure, String unit, double value) {
+        return new Figure(bench, workload, figure, unit, new double[] {value});
+    }
+
     /** The median of the samples (the mean of the middle two for an even count). */
     public double median() {
         return median(samples);

@@ -319,12 +319,12 @@ final class MetaIterationBench {
         f.add(figure(w, "executor_share_of_iteration", "%", samples, Sample::executorShare));
         f.add(figure(w, "tasks_busy_share_of_iteration", "%", samples, Sample::tasksBusyShare));
         f.add(
-                new Figure(
+                Figure.single(
                         "meta-iteration",
                         w,
                         "tasks_busy_share_of_span",
                         "%",
-                        new double[] {result.tasksBusyShareOfSpan()}));
+                        result.tasksBusyShareOfSpan()));
         f.add(figure(w, "bytes_returned", "B", samples, s -> s.bytesReturned()));
         f.add(figure(w, "es_bytes_returned", "B", samples, s -> s.esBytesReturned()));
         f.add(figure(w, "cores_used", "count", samples, s -> s.coresUsed()));
@@ -332,20 +332,20 @@ final class MetaIterationBench {
         if (cpu != null) {
             for (String kind : ThreadCpu.KINDS) {
                 f.add(
-                        new Figure(
+                        Figure.single(
                                 "meta-iteration",
                                 w,
                                 "cpu_" + kind + "_pct",
                                 "%",
-                                new double[] {cpu.percentOf(kind, result.cores())}));
+                                cpu.percentOf(kind, result.cores())));
             }
             f.add(
-                    new Figure(
+                    Figure.single(
                             "meta-iteration",
                             w,
                             "cpu_idle_pct",
                             "%",
-                            new double[] {cpu.idlePercent(result.cores())}));
+                            cpu.idlePercent(result.cores())));
         }
         return f;
     }
