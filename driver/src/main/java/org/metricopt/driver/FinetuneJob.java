@@ -40,43 +40,17 @@ public final class FinetuneJob {
             List<TaskSpec> specs,
             int partitions,
             String group) {
-        return submitTasks(spark, ctx, specs, partitions, group).await();
-    }
-
-    /** Submits the tasks as one Spark job without waiting; see {@link SparkSessions#submitJob}. */
-    public static PendingTasks submitTasks(
-            SparkSession spark,
-            ExecutorContext ctx,
-            List<TaskSpec> specs,
-            int partitions,
-            String group) {
-        return new PendingTasks(
-                SparkSessions.submitJob(
-                        spark,
-                        group,
-                        specs.size() + " finetuning tasks",
-                        specs,
-                        partitions,
-                        new FinetunePartition(ctx)));
-    }
-
-    /** Submitted finetuning tasks; {@link #await} returns their trajectories in task order. */
-    public static final class PendingTasks {
-        private final SparkSessions.PendingJob<Trajectory> job;
-
-        PendingTasks(SparkSessions.PendingJob<Trajectory> job) {
-            this.job = job;
-        }
-
-        public List<Trajectory> await() {
-            List<Trajectory> out = new ArrayList<>(job.await());
-            out.sort(Comparator.comparingInt(Trajectory::index));
-            return out;
-        }
-
-        public void cancel() {
-            job.cancel();
-        }
+        List<Trajectory> out =
+                new ArrayList<>(
+                        SparkSessions.runJob(
+                                spark,
+                                group,
+                                specs.size() + " finetuning tasks",
+                                specs,
+                                partitions,
+                                new FinetunePartition(ctx)));
+        out.sort(Comparator.comparingInt(Trajectory::index));
+        return out;
     }
 
     public static List<Trajectory> run(

@@ -464,13 +464,19 @@ public final class MetaTestJob {
                 units.size() + " unrolls",
                 units,
                 SparkSessions.partitions(spark, config, units.size()),
-                new EvalPartition(
-                        ctx,
-                        config.valueFunction(),
-                        config.learnedOptimizer().hidden(),
-                        vf,
-                        ValueLearner.families(config),
-                        config.seed()));
+                evalPartition(ctx, config, vf));
+    }
+
+    /** The executor side of a run's unrolls of {@link EvalUnit}s, reading {@code payload}. */
+    static EvalPartition evalPartition(
+            ExecutorContext ctx, MetricOptConfig config, Broadcast<MetaTestPayload> payload) {
+        return new EvalPartition(
+                ctx,
+                config.valueFunction(),
+                config.learnedOptimizer().hidden(),
+                payload,
+                ValueLearner.families(config),
+                config.seed());
     }
 
     /** Per (family, method): the learning rate with the lowest mean final validation metric. */

@@ -204,9 +204,7 @@ public final class MetaTrainJob {
                             config.metaTrain().maxFailedFraction(),
                             failures.isEmpty() ? "-" : failures.get(0)));
         }
-        if (bar != null) {
-            bar.phase(it, "Reptile");
-        }
+        bar.phase(it, "Reptile");
         long[] phaseBNanos = {0L};
         MetaLearner.Step step =
                 learner.step(
@@ -215,9 +213,7 @@ public final class MetaTrainJob {
                         ok,
                         adapted,
                         work -> {
-                            if (bar != null) {
-                                bar.phase(it, "ES pairs");
-                            }
+                            bar.phase(it, "ES pairs");
                             long start = System.nanoTime();
                             try {
                                 return phaseB(spark, config, ctx, it, work);

@@ -17,7 +17,6 @@ import org.metricopt.common.unroll.Trajectory;
 import org.metricopt.common.valuefn.ValueLearner;
 import org.metricopt.driver.SparkSessions;
 import org.metricopt.executor.AdaptingPartition;
-import org.metricopt.executor.EvalPartition;
 import org.metricopt.executor.EvalUnit;
 import org.metricopt.executor.ExecutorContext;
 import org.metricopt.executor.FinetunePartition;
@@ -65,25 +64,27 @@ final class PhaseAPipeline implements AutoCloseable {
      */
     List<PhaseAResult> take(MetaState state) {
         long it = state.iteration();
-        List<PhaseAResult> out;
+        SparkSessions.PendingJob<PhaseAResult> current;
         if (ahead != null && aheadIteration == it) {
-            SparkSessions.PendingJob<PhaseAResult> current = ahead;
+            current = ahead;
             ahead = null;
-            submitAhead(it);
-            out = new ArrayList<>(current.await());
         } else {
             close();
             MetaTestPayload values = adaptationPayload(state);
-            if (values == null && !config.learnedOptimizer().learnedPhaseA()) {
-                SparkSessions.PendingJob<PhaseAResult> current = submit(it, null);
-                submitAhead(it);
-                out = new ArrayList<>(current.await());
-            } else {
-                out =
-                        SparkSessions.withBroadcast(
-                                spark, values, b -> new ArrayList<>(submit(it, b).await()));
+            if (values != null) {
+                // The job reads this iteration's weights: it cannot have been submitted ahead,
+                // and none is submitted ahead of it.
+                return inTaskOrder(
+                        SparkSessions.withBroadcast(spark, values, b -> submit(it, b).await()));
             }
+            current = submit(it, null);
         }
+        submitAhead(it);
+        return inTaskOrder(current.await());
+    }
+
+    private static List<PhaseAResult> inTaskOrder(List<PhaseAResult> results) {
+        List<PhaseAResult> out = new ArrayList<>(results);
         out.sort(Comparator.comparingInt(r -> r.trajectory().index()));
         return out;
     }
@@ -134,13 +135,7 @@ final class PhaseAPipeline implements AutoCloseable {
                     units,
                     SparkSessions.partitions(spark, config, units.size()),
                     adapting(
-                            new EvalPartition(
-                                    ctx,
-                                    config.valueFunction(),
-                                    config.learnedOptimizer().hidden(),
-                                    payload,
-                                    ValueLearner.families(config),
-                                    config.seed()),
+                            MetaTestJob.evalPartition(ctx, config, payload),
                             EvalUnit::spec,
                             adapt ? payload : null,
                             it));
