@@ -12,6 +12,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.HadoopFiles;
 
 /**
  * The Fashion-MNIST dataset (Xiao, Rasul and Vollgraf, "Fashion-MNIST: a Novel Image Dataset for
@@ -146,7 +147,7 @@ public final class FashionMnist {
         Path testImagesPath;
         Path testLabelsPath;
         try {
-            FileSystem fs = IdxReader.fileSystem(root, conf);
+            FileSystem fs = HadoopFiles.fs(conf, root);
             checkRoot(fs, root, fix);
             trainImagesPath = locate(fs, root, TRAIN_IMAGES, fix);
             trainLabelsPath = locate(fs, root, TRAIN_LABELS, fix);

@@ -196,7 +196,7 @@ public final class IdxReader {
     static Idx read(Configuration conf, Path path, Kind kind, MessageDigest digest, String fix) {
         String name = path.toString();
         try {
-            FileSystem fs = fileSystem(path, conf);
+            FileSystem fs = HadoopFiles.fs(conf, path);
             FileStatus status;
             try {
                 status = fs.getFileStatus(path);
@@ -225,11 +225,6 @@ public final class IdxReader {
         } catch (IOException e) {
             throw ioFailure(name, e);
         }
-    }
-
-    /** The file system of {@code path}, with a clear error when no connector serves its scheme. */
-    static FileSystem fileSystem(Path path, Configuration conf) {
-        return HadoopFiles.fs(conf, path);
     }
 
     static MetricOptException missing(String name, String fix, Throwable cause) {
