@@ -29,15 +29,10 @@ class AdaptOnExecutorsTest extends SparkTestBase {
 
     private static MetricOptConfig config(Path theta, String phaseA, String adaptOn) {
         List<String> o = new ArrayList<>();
-        o.add("tasks.train-size=200");
-        o.add("tasks.val-size=100");
-        o.add("tasks.test-size=100");
-        o.add("inner.steps=10");
-        o.add("inner.batch-size=16");
+        o.addAll(MetaTrainRuns.TINY);
         o.add("meta-train.tasks-per-iteration=3");
         o.add("meta-train.iterations=3");
         o.add("meta-train.adapt-on=" + adaptOn);
-        o.add("value-function.hidden=8");
         o.add("value-function.meta-optimizer=adam");
         if (!phaseA.equals("value-only")) {
             o.add("learned-optimizer.enabled=true");

@@ -23,14 +23,9 @@ class LearnedMetaTrainTest extends SparkTestBase {
 
     private static MetricOptConfig config(Path theta, boolean reparam) {
         List<String> o = new ArrayList<>();
-        o.add("tasks.train-size=200");
-        o.add("tasks.val-size=100");
-        o.add("tasks.test-size=100");
-        o.add("inner.steps=10");
-        o.add("inner.batch-size=16");
+        o.addAll(MetaTrainRuns.TINY);
         o.add("meta-train.tasks-per-iteration=3");
         o.add("meta-train.iterations=2");
-        o.add("value-function.hidden=8");
         o.add("learned-optimizer.enabled=true");
         o.add("learned-optimizer.hidden=4");
         o.add("learned-optimizer.pairs-per-task=2");

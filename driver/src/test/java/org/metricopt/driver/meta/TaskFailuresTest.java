@@ -32,14 +32,9 @@ class TaskFailuresTest extends SparkTestBase {
 
     private static MetricOptConfig config(Path theta, String... extra) {
         List<String> o = new ArrayList<>();
-        o.add("tasks.train-size=200");
-        o.add("tasks.val-size=100");
-        o.add("tasks.test-size=100");
-        o.add("inner.steps=10");
-        o.add("inner.batch-size=16");
+        o.addAll(MetaTrainRuns.TINY);
         o.add("meta-train.tasks-per-iteration=6");
         o.add("meta-train.checkpoint-every=1");
-        o.add("value-function.hidden=8");
         // Joint meta-training: phase B runs on the tasks that did not fail.
         o.add("learned-optimizer.enabled=true");
         o.add("learned-optimizer.hidden=4");
