@@ -130,14 +130,29 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
             List<PopulationUnroll.Member> members =
                     runner.withNetwork(
                             unit.spec(),
-                            (data, net) -> PopulationUnroll.run(unit.spec(), net, f, optimizers));
+                            (data, net) ->
+                                    PopulationUnroll.run(
+                                            unit.spec(),
+                                            net,
+                                            optimizers,
+                                            learned.observedMetric()
+                                                    ? PopulationUnroll.observed(
+                                                            unit.spec(),
+                                                            net,
+                                                            data,
+                                                            runner.metric(unit.spec()))
+                                                    : PopulationUnroll.predicted(
+                                                            f, unit.spec().steps())));
             losses = new double[members.size()];
             for (int k = 0; k < members.size(); k++) {
                 PopulationUnroll.Member mk = members.get(k);
-                losses[k] =
-                        mk.finite()
-                                ? optimizerLoss(f, mk.phis(), mk.losses(), unit.spec().steps())
-                                : Double.NaN;
+                if (!mk.finite()) {
+                    losses[k] = Double.NaN;
+                } else if (learned.observedMetric()) {
+                    losses[k] = observedLoss(mk.metrics(), mk.losses(), unit.spec().steps());
+                } else {
+                    losses[k] = optimizerLoss(f, mk.phis(), mk.losses(), unit.spec().steps());
+                }
             }
         }
         // The unit's compute time, shared evenly by its pairs.
@@ -262,12 +277,24 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                 TaskValueFunction f = taskValueFunction(m, d, s, unit.task())) {
             LearnedOptimizer opt =
                     new LearnedOptimizer(wk, learned.hidden(), learned.baseStep(), d);
+            // Observed: the optimizer alone, fed the observations as at meta-test (no probes:
+            // only phase A's value-function data uses them).
             Trajectory t =
-                    runner.run(unit.spec(), "metricopt-learned", new PredictedMetricRule(opt, f));
+                    learned.observedMetric()
+                            ? runner.run(
+                                    unit.spec().withProbes(0, unit.spec().probeRadius()),
+                                    "metricopt-learned",
+                                    opt)
+                            : runner.run(
+                                    unit.spec(),
+                                    "metricopt-learned",
+                                    new PredictedMetricRule(opt, f));
             if (!t.ok() || !Stats.allFinite(t.phis()) || !Stats.allFinite(t.losses())) {
                 return Double.NaN;
             }
-            return optimizerLoss(f, t.phis(), t.losses(), t.steps());
+            return learned.observedMetric()
+                    ? observedLoss(t.observedMetrics(), t.losses(), t.steps())
+                    : optimizerLoss(f, t.phis(), t.losses(), t.steps());
         }
     }
 
@@ -278,9 +305,22 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
         for (int i = 0; i < pred.length; i++) {
             predicted[i] = pred[i];
         }
+        return capped(predicted, losses, steps);
+    }
+
+    /**
+     * L_opt with L_metric over the unroll's valid metric observations (a failed call is skipped);
+     * NaN, counted as a divergence, when fewer than two are valid.
+     */
+    private double observedLoss(double[] observed, float[] losses, int steps) {
+        double[] valid = java.util.Arrays.stream(observed).filter(Double::isFinite).toArray();
+        return valid.length < 2 ? Double.NaN : capped(valid, losses, steps);
+    }
+
+    private double capped(double[] metrics, float[] losses, int steps) {
         double value =
                 OptimizerLoss.value(
-                        predicted,
+                        metrics,
                         losses,
                         learned.metricWeight(),
                         learned.betaFraction() * steps,

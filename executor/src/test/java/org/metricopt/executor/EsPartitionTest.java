@@ -31,15 +31,24 @@ class EsPartitionTest extends SparkTestBase {
     private static final int H = 4;
 
     private static MetricOptConfig config(boolean population) {
+        return config(population, "predicted");
+    }
+
+    private static MetricOptConfig config(boolean population, String metricSource) {
         return Fixtures.smallConfig(
                 "inner.steps=12",
                 "learned-optimizer.enabled=true",
                 "learned-optimizer.hidden=" + H,
                 "learned-optimizer.pairs-per-task=3",
-                "learned-optimizer.population-batching=" + population);
+                "learned-optimizer.population-batching=" + population,
+                "learned-optimizer.metric-source=" + metricSource);
     }
 
     private static PhaseBPayload payload(MetricOptConfig config, float[] w, int d) {
+        return payload(config, w, d, 3L);
+    }
+
+    private static PhaseBPayload payload(MetricOptConfig config, float[] w, int d, long vfSeed) {
         float[] mean = new float[d];
         float[] std = new float[d];
         java.util.Arrays.fill(std, 1f);
@@ -51,12 +60,17 @@ class EsPartitionTest extends SparkTestBase {
                 List.of(
                         new PhaseBPayload.AdaptedValue(
                                 ValueFunction.initialise(
-                                        d, config.valueFunction().hidden(), 3L, 0.3f),
+                                        d, config.valueFunction().hidden(), vfSeed, 0.3f),
                                 new float[0],
                                 0.0)));
     }
 
     private List<EsResult> run(MetricOptConfig config, float[] w, boolean oneUnitPerPair) {
+        return run(config, w, oneUnitPerPair, 3L);
+    }
+
+    private List<EsResult> run(
+            MetricOptConfig config, float[] w, boolean oneUnitPerPair, long vfSeed) {
         List<EsResult> out = new ArrayList<>();
         withSpark(
                 "local[1]",
@@ -65,7 +79,7 @@ class EsPartitionTest extends SparkTestBase {
                     int d = runner.network().adapterDim();
                     Broadcast<PhaseBPayload> b =
                             JavaSparkContext.fromSparkContext(spark.sparkContext())
-                                    .broadcast(payload(config, w, d));
+                                    .broadcast(payload(config, w, d, vfSeed));
                     EsPartition es =
                             new EsPartition(
                                     null,
@@ -106,6 +120,32 @@ class EsPartitionTest extends SparkTestBase {
             assertThat(a.lossMinus()).isCloseTo(b.lossMinus(), within(1e-4 * b.lossMinus()));
             assertThat(a.lossPlus()).isNotEqualTo(a.lossMinus());
             assertThat(a.wireBytes()).isEqualTo(EsResult.WIRE_BYTES);
+        }
+    }
+
+    /**
+     * metric-source = observed: the population and the one-at-a-time paths agree, the value
+     * function plays no part (another one gives the same values, bit for bit), and the values
+     * differ from the predicted metric's.
+     */
+    @Test
+    void observedMetricsGiveTheSameLossBatchedOrNotAndIgnoreTheValueFunction() {
+        float[] w = LearnedOptimizer.initialise(H, 11L);
+        w[w.length - 1] = 0.2f;
+        List<EsResult> batched = run(config(true, "observed"), w, false);
+        List<EsResult> single = run(config(false, "observed"), w, true);
+        List<EsResult> otherValueFunction = run(config(true, "observed"), w, false, 99L);
+        List<EsResult> predicted = run(config(true, "predicted"), w, false);
+        assertThat(batched).hasSize(3).hasSameSizeAs(single);
+        for (int i = 0; i < batched.size(); i++) {
+            EsResult a = batched.get(i);
+            EsResult b = single.get(i);
+            assertThat(a.diverged()).isZero();
+            assertThat(a.lossPlus()).isCloseTo(b.lossPlus(), within(1e-4 * b.lossPlus()));
+            assertThat(a.lossMinus()).isCloseTo(b.lossMinus(), within(1e-4 * b.lossMinus()));
+            assertThat(otherValueFunction.get(i).lossPlus()).isEqualTo(a.lossPlus());
+            assertThat(otherValueFunction.get(i).lossMinus()).isEqualTo(a.lossMinus());
+            assertThat(predicted.get(i).lossPlus()).isNotEqualTo(a.lossPlus());
         }
     }
 

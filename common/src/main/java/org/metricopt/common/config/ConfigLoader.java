@@ -348,7 +348,20 @@ public final class ConfigLoader {
                                 "phase-a-unrolls",
                                 List.of(
                                         LearnedOptimizerConfig.BASE,
-                                        LearnedOptimizerConfig.LEARNED)));
+                                        LearnedOptimizerConfig.LEARNED)),
+                        lo.oneOf(
+                                "metric-source",
+                                List.of(
+                                        LearnedOptimizerConfig.PREDICTED,
+                                        LearnedOptimizerConfig.OBSERVED)));
+        if (learned.observedMetric() && learned.reparameterisation()) {
+            // An observed metric is a black box: nothing to back-propagate L_metric through.
+            throw Settings.invalid(
+                    "learned-optimizer.metric-source",
+                    learned.metricSource(),
+                    "predicted while learned-optimizer.reparameterisation = true (an observed"
+                            + " metric has no gradient)");
+        }
         SortedMap<String, String> hadoop = buildHadoop(c);
         String json =
                 Redaction.config(c).root().render(ConfigRenderOptions.concise().setFormatted(true));

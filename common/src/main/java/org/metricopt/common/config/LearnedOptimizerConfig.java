@@ -27,6 +27,11 @@ import java.io.Serializable;
  * @param phaseAUnrolls {@link #BASE}: the value function learns from SGD/Adam unrolls, the ones
  *     MetricOpt (SGD/Adam) is used with at meta-test; {@link #LEARNED}: from unrolls of the learned
  *     optimizer itself (supp. Algorithm 1, line 3)
+ * @param metricSource {@link #PREDICTED}: in phase B the optimizer's metric input M_t and the M_t
+ *     of L_metric are the adapted value function's predictions at every step (supp. Eq. 2); {@link
+ *     #OBSERVED}: both are the black-box metric observed on the task's validation split at its
+ *     observation steps, held between them, as the optimizer sees it at meta-test (docs/DESIGN.md
+ *     section 4.2)
  */
 public record LearnedOptimizerConfig(
         boolean enabled,
@@ -44,10 +49,18 @@ public record LearnedOptimizerConfig(
         double clip,
         double divergencePenalty,
         boolean populationBatching,
-        String phaseAUnrolls)
+        String phaseAUnrolls,
+        String metricSource)
         implements Serializable {
     public static final String BASE = "base";
     public static final String LEARNED = "learned";
+    public static final String PREDICTED = "predicted";
+    public static final String OBSERVED = "observed";
+
+    /** Whether phase B's metric input and L_metric use observed metrics (else predictions). */
+    public boolean observedMetric() {
+        return OBSERVED.equals(metricSource);
+    }
 
     /** Whether phase A unrolls the learned optimizer (else SGD/Adam). */
     public boolean learnedPhaseA() {

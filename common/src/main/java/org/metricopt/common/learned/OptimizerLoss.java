@@ -10,25 +10,28 @@ package org.metricopt.common.learned;
  *
  * where M_t is the adapted value function's prediction at phi_t. L_metric penalises every step
  * whose predicted metric is worse than the best seen before it; L_loss rewards lowering the loss.
+ * With {@code learned-optimizer.metric-source = observed} the M_t are the K + 1 metric observations
+ * of the unroll instead, and L_metric averages over their K transitions while L_loss still averages
+ * over all T steps.
  */
 public final class OptimizerLoss {
     private OptimizerLoss() {}
 
     /**
-     * @param predicted M_t for t = 0..T
+     * @param metrics M_t in order: the predictions for t = 0..T, or the observations
      * @param losses loss_t for t = 0..T
      */
     public static double value(
-            double[] predicted, float[] losses, double lambda, double beta, double eps) {
-        int steps = predicted.length - 1;
-        if (steps < 1 || losses.length != predicted.length) {
-            throw new IllegalArgumentException(
-                    "L_opt needs T >= 1 and as many losses as predictions");
+            double[] metrics, float[] losses, double lambda, double beta, double eps) {
+        int transitions = metrics.length - 1;
+        int steps = losses.length - 1;
+        if (transitions < 1 || steps < 1) {
+            throw new IllegalArgumentException("L_opt needs at least two metrics and two losses");
         }
         double metric = 0;
-        double best = predicted[0];
-        for (int t = 1; t <= steps; t++) {
-            double m = predicted[t];
+        double best = metrics[0];
+        for (int t = 1; t <= transitions; t++) {
+            double m = metrics[t];
             double denom = Math.max(Math.abs(m), 1e-6);
             metric += softplus(beta * (m - best) / denom);
             best = Math.min(best, m);
@@ -38,7 +41,7 @@ public final class OptimizerLoss {
         for (int t = 1; t <= steps; t++) {
             loss += Math.log(losses[t] + eps) - l0;
         }
-        return lambda * metric / steps + loss / steps;
+        return lambda * metric / transitions + loss / steps;
     }
 
     static double softplus(double x) {

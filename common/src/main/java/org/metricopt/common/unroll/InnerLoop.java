@@ -108,7 +108,7 @@ public final class InnerLoop {
                             at[i] += sign == 0 ? delta[i] : -delta[i];
                         }
                         probes[(k * pairs + p) * 2 + sign] =
-                                probe(metric, net.validationOutputs(at), outputs, data.valY());
+                                validationMetric(metric, net, data, at, outputs);
                     }
                 }
                 if (guided != null) {
@@ -167,6 +167,15 @@ public final class InnerLoop {
                 probes,
                 diagnostics,
                 System.nanoTime() - start);
+    }
+
+    /**
+     * The metric on the task's validation split at phi, or NaN when the call fails (for probes and
+     * learned-optimizer meta-training, which never fail their task over one observation).
+     */
+    public static double validationMetric(
+            Metric metric, TaskNetwork net, TaskData data, float[] phi, int outputs) {
+        return probe(metric, net.validationOutputs(phi), outputs, data.valY());
     }
 
     /**

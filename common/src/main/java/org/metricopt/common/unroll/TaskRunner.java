@@ -51,6 +51,11 @@ public final class TaskRunner {
         return network;
     }
 
+    /** The task's black-box metric, with this runner's per-call timeout. */
+    public Metric metric(TaskSpec spec) {
+        return TimedMetric.wrap(Metrics.load(spec.metric()), metricTimeoutMs);
+    }
+
     public TaskData data(TaskSpec spec) {
         return TaskData.materialise(spec, dataset, poolIndices, metaTestPoolFraction);
     }
@@ -104,7 +109,7 @@ public final class TaskRunner {
             java.util.function.Function<TaskNetwork, PhiOptimizer> ruleOf) {
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager()) {
-            Metric metric = TimedMetric.wrap(Metrics.load(spec.metric()), metricTimeoutMs);
+            Metric metric = metric(spec);
             TaskData data = data(spec);
             PhiOptimizer rule = null;
             try (TaskNetwork net = new TaskNetwork(manager, network, theta, spec, data)) {

@@ -26,6 +26,18 @@ class OptimizerLossTest {
     }
 
     @Test
+    void observationsAverageOverTheirOwnTransitionsAndLossesOverEveryStep() {
+        // Two observations (one transition) against T = 3 losses, eps = 1, beta = 2:
+        // L_metric = softplus(2 (0.3 - 0.4) / 0.3); L_loss = mean of log((l_t + 1) / 2).
+        double[] observed = {0.4, 0.3};
+        float[] l = {1f, 0.5f, 0.25f, 0f};
+        double expectedMetric = Math.log1p(Math.exp(2 * (0.3 - 0.4) / 0.3));
+        double expectedLoss = (Math.log(1.5 / 2) + Math.log(1.25 / 2) + Math.log(1.0 / 2)) / 3;
+        assertThat(OptimizerLoss.value(observed, l, 5.0, 2.0, 1.0))
+                .isCloseTo(5.0 * expectedMetric + expectedLoss, within(1e-7));
+    }
+
+    @Test
     void aMetricThatOnlyImprovesCostsLessThanOneThatRegresses() {
         float[] l = {1f, 0.9f, 0.8f, 0.7f};
         double improving = OptimizerLoss.value(new double[] {0.5, 0.45, 0.4, 0.35}, l, 50, 2, 1e-8);

@@ -143,6 +143,18 @@ class BadInputTableTest {
                         "executors, driver"));
         rows.add(
                 row(
+                        "an observed metric cannot be back-propagated",
+                        2,
+                        s ->
+                                resumeTrained(
+                                        List.of(
+                                                "learned-optimizer.metric-source",
+                                                "observed",
+                                                "reparameterisation = true"),
+                                        "learned-optimizer.metric-source=observed",
+                                        "learned-optimizer.reparameterisation=true")));
+        rows.add(
+                row(
                         "a benchmark's --set is checked like any command's",
                         2,
                         s ->
