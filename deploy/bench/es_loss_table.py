@@ -8,7 +8,8 @@ Reads the table that `metricopt show metrics --run-dir RUN` prints on standard i
 and prints es_mean_opt_loss (the mean L_opt of the iteration's antithetic pairs), the diverged
 unrolls, the unrolls whose L_opt is at the divergence penalty (two per pair; diverged ones
 included) and the ES gradient norm every N iterations, next to the level of an optimizer that never
-moves phi: lambda * ln 2 (every step's softplus(0) in L_metric, and L_loss = 0).
+moves phi: lambda * ln 2 with the regret form of L_metric (every step's softplus(0), and
+L_loss = 0), 0 with the mean-relative form (--objective mean-relative).
 """
 import argparse
 import math
@@ -20,6 +21,8 @@ def main():
     ap.add_argument("--every", type=int, default=50, help="one row per this many iterations")
     ap.add_argument("--metric-weight", type=float, default=50.0,
                     help="learned-optimizer.metric-weight of the run (lambda)")
+    ap.add_argument("--objective", choices=("regret", "mean-relative"), default="regret",
+                    help="learned-optimizer.metric-objective of the run")
     args = ap.parse_args()
     rows = [line for line in sys.stdin if line.startswith("|")]
     if not rows:
@@ -36,7 +39,8 @@ def main():
     # Runs logged before es_capped_unrolls existed show "-" there.
     capped = header.index("es_capped_unrolls") if "es_capped_unrolls" in header else None
     data.sort(key=lambda c: int(c[col["iteration"]]))
-    still = args.metric_weight * math.log(2)
+    still = args.metric_weight * math.log(2) if args.objective == "regret" else 0.0
+    level = "lambda ln 2 = " if args.objective == "regret" else "(mean-relative form) "
     print("| iteration | es_mean_opt_loss | diverged unrolls / pairs | unrolls at the penalty /"
           " unrolls | ES gradient norm |")
     print("| ---: | ---: | ---: | ---: | ---: |")
@@ -51,7 +55,7 @@ def main():
     print()
     print(f"mean es_mean_opt_loss over the last {len(tail)} iterations: "
           f"{sum(tail) / len(tail):.1f}; an optimizer that never moves scores "
-          f"lambda ln 2 = {still:.1f}")
+          f"{level}{still:.1f}")
 
 
 if __name__ == "__main__":

@@ -324,7 +324,8 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                         losses,
                         learned.metricWeight(),
                         learned.betaFraction() * steps,
-                        learned.epsilon());
+                        learned.epsilon(),
+                        LearnedOptimizerConfig.MEAN_RELATIVE.equals(learned.metricObjective()));
         return Double.isFinite(value) ? Math.min(value, learned.divergencePenalty()) : Double.NaN;
     }
 }

@@ -353,7 +353,12 @@ public final class ConfigLoader {
                                 "metric-source",
                                 List.of(
                                         LearnedOptimizerConfig.PREDICTED,
-                                        LearnedOptimizerConfig.OBSERVED)));
+                                        LearnedOptimizerConfig.OBSERVED)),
+                        lo.oneOf(
+                                "metric-objective",
+                                List.of(
+                                        LearnedOptimizerConfig.REGRET,
+                                        LearnedOptimizerConfig.MEAN_RELATIVE)));
         if (learned.observedMetric() && learned.reparameterisation()) {
             // An observed metric is a black box: nothing to back-propagate L_metric through.
             throw Settings.invalid(
@@ -361,6 +366,14 @@ public final class ConfigLoader {
                     learned.metricSource(),
                     "predicted while learned-optimizer.reparameterisation = true (an observed"
                             + " metric has no gradient)");
+        }
+        if (!LearnedOptimizerConfig.REGRET.equals(learned.metricObjective())
+                && learned.reparameterisation()) {
+            // The back-propagated L_opt (ReparamUnroll) implements supp. Eq. 2 only.
+            throw Settings.invalid(
+                    "learned-optimizer.metric-objective",
+                    learned.metricObjective(),
+                    "regret while learned-optimizer.reparameterisation = true");
         }
         SortedMap<String, String> hadoop = buildHadoop(c);
         String json =

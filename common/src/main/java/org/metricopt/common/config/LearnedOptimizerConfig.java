@@ -32,6 +32,9 @@ import java.io.Serializable;
  *     #OBSERVED}: both are the black-box metric observed on the task's validation split at its
  *     observation steps, held between them, as the optimizer sees it at meta-test (docs/DESIGN.md
  *     section 4.2)
+ * @param metricObjective the form of L_metric: {@link #REGRET} (supp. Eq. 2: each rise of M_t above
+ *     the best earlier one, through a softplus with slope beta) or {@link #MEAN_RELATIVE} (the mean
+ *     of (M_t - M_0) / M_0 over the metrics after the first: lower metrics sooner)
  */
 public record LearnedOptimizerConfig(
         boolean enabled,
@@ -50,8 +53,12 @@ public record LearnedOptimizerConfig(
         double divergencePenalty,
         boolean populationBatching,
         String phaseAUnrolls,
-        String metricSource)
+        String metricSource,
+        String metricObjective)
         implements Serializable {
+    public static final String REGRET = "regret";
+    public static final String MEAN_RELATIVE = "mean-relative";
+
     public static final String BASE = "base";
     public static final String LEARNED = "learned";
     public static final String PREDICTED = "predicted";

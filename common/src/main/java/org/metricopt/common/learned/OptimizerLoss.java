@@ -18,11 +18,27 @@ public final class OptimizerLoss {
     private OptimizerLoss() {}
 
     /**
+     * L_opt with supp. Eq. (2)'s L_metric (the regret form).
+     *
      * @param metrics M_t in order: the predictions for t = 0..T, or the observations
      * @param losses loss_t for t = 0..T
      */
     public static double value(
             double[] metrics, float[] losses, double lambda, double beta, double eps) {
+        return value(metrics, losses, lambda, beta, eps, false);
+    }
+
+    /**
+     * L_opt with L_metric in the regret form, or with {@code meanRelative} the mean-relative form
+     * {@code L_metric = 1/K sum_{k>=1} (M_k - M_0) / M_0} (beta unused).
+     */
+    public static double value(
+            double[] metrics,
+            float[] losses,
+            double lambda,
+            double beta,
+            double eps,
+            boolean meanRelative) {
         int transitions = metrics.length - 1;
         int steps = losses.length - 1;
         if (transitions < 1 || steps < 1) {
@@ -30,8 +46,13 @@ public final class OptimizerLoss {
         }
         double metric = 0;
         double best = metrics[0];
+        double start = Math.max(Math.abs(metrics[0]), 1e-6);
         for (int t = 1; t <= transitions; t++) {
             double m = metrics[t];
+            if (meanRelative) {
+                metric += (m - metrics[0]) / start;
+                continue;
+            }
             double denom = Math.max(Math.abs(m), 1e-6);
             metric += softplus(beta * (m - best) / denom);
             best = Math.min(best, m);

@@ -38,6 +38,21 @@ class OptimizerLossTest {
     }
 
     @Test
+    void theMeanRelativeFormAveragesEachMetricsChangeAgainstTheFirst() {
+        // M = [0.5, 0.4, 0.6]: ((0.4 - 0.5) / 0.5 + (0.6 - 0.5) / 0.5) / 2 = 0; one loss step.
+        float[] l = {1f, 0.5f};
+        double loss = Math.log(1.5 / 2);
+        assertThat(OptimizerLoss.value(new double[] {0.5, 0.4, 0.6}, l, 7.0, 100.0, 1.0, true))
+                .isCloseTo(loss, within(1e-9));
+        // M = [0.5, 0.25, 0.25]: mean relative change -0.5, whatever beta is.
+        assertThat(OptimizerLoss.value(new double[] {0.5, 0.25, 0.25}, l, 2.0, 1.0, 1.0, true))
+                .isCloseTo(2.0 * -0.5 + loss, within(1e-9));
+        // Unlike the regret form, holding still scores zero, and a rise costs only its size.
+        assertThat(OptimizerLoss.value(new double[] {0.5, 0.5}, l, 1.0, 100.0, 1.0, true))
+                .isCloseTo(loss, within(1e-9));
+    }
+
+    @Test
     void aMetricThatOnlyImprovesCostsLessThanOneThatRegresses() {
         float[] l = {1f, 0.9f, 0.8f, 0.7f};
         double improving = OptimizerLoss.value(new double[] {0.5, 0.45, 0.4, 0.35}, l, 50, 2, 1e-8);

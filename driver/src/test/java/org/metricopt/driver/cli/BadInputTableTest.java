@@ -155,6 +155,18 @@ class BadInputTableTest {
                                         "learned-optimizer.reparameterisation=true")));
         rows.add(
                 row(
+                        "the mean-relative L_metric has no back-propagated form",
+                        2,
+                        s ->
+                                resumeTrained(
+                                        List.of(
+                                                "learned-optimizer.metric-objective",
+                                                "mean-relative",
+                                                "regret"),
+                                        "learned-optimizer.metric-objective=mean-relative",
+                                        "learned-optimizer.reparameterisation=true")));
+        rows.add(
+                row(
                         "a benchmark's --set is checked like any command's",
                         2,
                         s ->
