@@ -36,8 +36,18 @@ public final class Autograd {
      */
     public static void backward(NDArray scalar, boolean retainGraph, boolean createGraph) {
         try (NDArray seed = scalar.onesLike()) {
-            JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, retainGraph, createGraph);
+            backward(scalar, seed, retainGraph, createGraph);
         }
+    }
+
+    /**
+     * {@link #backward(NDArray, boolean, boolean)} with the caller's seed d scalar / d scalar (a
+     * float32 scalar 1, which the backward pass only reads), for callers that back-propagate often
+     * and keep one seed instead of creating one per call.
+     */
+    public static void backward(
+            NDArray scalar, NDArray seed, boolean retainGraph, boolean createGraph) {
+        JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, retainGraph, createGraph);
     }
 
     /**

@@ -2,10 +2,16 @@ package org.metricopt.common.nets;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.HashMap;
 import java.util.Map;
 import org.metricopt.common.tasks.TaskData;
 import org.metricopt.common.tasks.TaskSpec;
@@ -24,6 +30,10 @@ public final class TaskNetwork implements AutoCloseable {
     private final BaseNetwork net;
     private final Map<String, NDArray> theta;
     private final NDArray trainPrefix;
+
+    /** The training prefix as a table [n, features] (a view), for row gathers. */
+    private final NDArray trainTable;
+
     private final NDArray valPrefix;
     private final NDArray testPrefix;
     private final int[] trainY;
@@ -36,6 +46,17 @@ public final class TaskNetwork implements AutoCloseable {
     private final int adapterDim;
     private final boolean apSurrogate;
     private final float apTemperature;
+
+    /** The seed of every backward pass: a float32 scalar 1 (never written). */
+    private final NDArray seed;
+
+    /** Float32 scalars of batch sizes, the divisor of the mean loss, by size. */
+    private final Map<Integer, NDArray> counts = new HashMap<>();
+
+    // Per-step uploads of the methods whose arrays all die before they return (see Scratch).
+    private final Scratch phiScratch = new Scratch();
+    private final Scratch rowScratch = new Scratch();
+    private final Scratch targetScratch = new Scratch();
 
     /** Loss id of the smooth-AP surrogate (binary tasks only). */
     public static final String AP_SURROGATE = "ap-surrogate";
@@ -61,6 +82,8 @@ public final class TaskNetwork implements AutoCloseable {
         this.apTemperature = 0.5f;
         Autograd.setRecording(false);
         this.trainPrefix = prefix(data.trainX());
+        this.trainTable = trainPrefix.reshape(trainPrefix.getShape().get(0), -1);
+        this.seed = manager.create(1f);
         this.valPrefix = prefix(data.valX());
         this.testPrefix = prefix(data.testX());
         int[] classes = spec.classes();
@@ -123,16 +146,14 @@ public final class TaskNetwork implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             Autograd.setRecording(true);
             try {
-                NDArray phiArray = step.create(phi, new Shape(adapterDim));
+                NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
                 phiArray.setRequiresGradient(true);
-                NDArray idx = step.create(rows);
-                NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", idx));
+                NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
                 NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
-                NDArray loss = loss(step, out, rows);
+                NDArray loss = loss(step, out, labels(rows), apSurrogate, targetScratch);
                 double value = loss.getFloat();
-                Autograd.backward(loss, false, false);
-                float[] g = phiArray.getGradient().toFloatArray();
-                System.arraycopy(g, 0, gradOut, 0, adapterDim);
+                Autograd.backward(loss, seed, false, false);
+                readInto(phiArray.getGradient(), gradOut, adapterDim);
                 return value;
             } finally {
                 Autograd.setRecording(false);
@@ -161,18 +182,19 @@ public final class TaskNetwork implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             Autograd.setRecording(wantGradient);
             try {
-                NDArray phiArray = step.create(phis, new Shape(members, adapterDim));
+                NDArray phiArray =
+                        phiScratch.floats(
+                                step, phis, members * adapterDim, new Shape(members, adapterDim));
                 if (wantGradient) {
                     phiArray.setRequiresGradient(true);
                 }
-                NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", step.create(rows)));
+                NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
                 NDArray out = taskOutputs(net.populationHead(theta, prefixRows, phiArray));
                 NDArray perMember = populationLoss(step, out, rows, members);
                 float[] values = perMember.toFloatArray();
                 if (wantGradient) {
-                    Autograd.backward(perMember.sum(), false, false);
-                    float[] g = phiArray.getGradient().toFloatArray();
-                    System.arraycopy(g, 0, gradOut, 0, members * adapterDim);
+                    Autograd.backward(perMember.sum(), seed, false, false);
+                    readInto(phiArray.getGradient(), gradOut, members * adapterDim);
                 }
                 return values;
             } finally {
@@ -190,19 +212,16 @@ public final class TaskNetwork implements AutoCloseable {
                 y[i] = trainY[rows[i]];
             }
             NDArray z = out.reshape(members, b);
-            NDArray target = step.create(y, new Shape(1, b));
+            NDArray target = targetScratch.floats(step, y, b, new Shape(1, b));
             return Activation.softPlus(z).sub(z.mul(target)).mean(new int[] {1});
         }
-        float[] oneHot = new float[b * outputs];
-        for (int i = 0; i < b; i++) {
-            oneHot[i * outputs + trainY[rows[i]]] = 1f;
-        }
-        NDArray target = step.create(oneHot, new Shape(1, b, outputs));
+        NDArray target =
+                targetScratch.oneHot(step, labels(rows), outputs, new Shape(1, b, outputs));
         return out.reshape(members, b, outputs)
                 .logSoftmax(2)
                 .mul(target)
                 .sum(new int[] {1, 2})
-                .div(Autograd.constant(step, b))
+                .div(count(b))
                 .neg();
     }
 
@@ -212,29 +231,41 @@ public final class TaskNetwork implements AutoCloseable {
      * {@code step}.
      */
     public NDArray lossGraph(NDManager step, NDArray phi, int[] rows) {
-        NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", step.create(rows)));
-        return loss(step, taskOutputs(net.head(theta, prefixRows, phi)), rows);
+        NDArray prefixRows = trainRows(step.create(longs(rows)));
+        return loss(
+                step,
+                taskOutputs(net.head(theta, prefixRows, phi)),
+                labels(rows),
+                apSurrogate,
+                null);
     }
 
     /** Surrogate loss without gradient. */
     public double loss(float[] phi, int[] rows) {
         try (NDManager step = manager.newSubManager()) {
-            NDArray phiArray = step.create(phi, new Shape(adapterDim));
-            NDArray prefixRows = trainPrefix.get(step, new NDIndex("{}", step.create(rows)));
-            return loss(step, taskOutputs(net.head(theta, prefixRows, phiArray)), rows).getFloat();
+            NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
+            NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
+            NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
+            return loss(step, out, labels(rows), apSurrogate, targetScratch).getFloat();
         }
     }
 
-    private NDArray loss(NDManager step, NDArray out, int[] rows) {
+    /** The training labels of {@code rows}. */
+    private int[] labels(int[] rows) {
         int[] labels = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             labels[i] = trainY[rows[i]];
         }
-        return loss(step, out, labels, apSurrogate);
+        return labels;
     }
 
-    /** The cross-entropy (plus Smooth-AP when {@code withAp}) of task outputs against labels. */
-    private NDArray loss(NDManager step, NDArray out, int[] labels, boolean withAp) {
+    /**
+     * The cross-entropy (plus Smooth-AP when {@code withAp}) of task outputs against labels. The
+     * targets go through {@code scratch} when not null (only where every array of the step dies
+     * before the caller returns), otherwise into a fresh array of {@code step}.
+     */
+    private NDArray loss(
+            NDManager step, NDArray out, int[] labels, boolean withAp, Scratch scratch) {
         int b = labels.length;
         if (binary) {
             float[] y = new float[b];
@@ -242,16 +273,108 @@ public final class TaskNetwork implements AutoCloseable {
                 y[i] = labels[i];
             }
             NDArray z = out.reshape(b);
-            NDArray target = step.create(y);
+            NDArray target =
+                    scratch == null ? step.create(y) : scratch.floats(step, y, b, new Shape(b));
             NDArray bce = Activation.softPlus(z).sub(z.mul(target)).mean();
             return withAp ? bce.add(smoothApLoss(step, z, y)) : bce;
         }
-        float[] oneHot = new float[b * outputs];
-        for (int i = 0; i < b; i++) {
-            oneHot[i * outputs + labels[i]] = 1f;
+        NDArray target;
+        if (scratch == null) {
+            float[] oneHot = new float[b * outputs];
+            for (int i = 0; i < b; i++) {
+                oneHot[i * outputs + labels[i]] = 1f;
+            }
+            target = step.create(oneHot, new Shape(b, outputs));
+        } else {
+            target = scratch.oneHot(step, labels, outputs, new Shape(b, outputs));
         }
-        NDArray target = step.create(oneHot, new Shape(b, outputs));
-        return out.logSoftmax(1).mul(target).sum().div(Autograd.constant(step, b)).neg();
+        return out.logSoftmax(1).mul(target).sum().div(count(b)).neg();
+    }
+
+    /**
+     * Rows of the training prefix at the int64 indices {@code idx}, owned by idx's manager: one
+     * index_select (through {@code embedding}, whose weight here needs no gradient) instead of
+     * DJL's advanced indexing, which first converts the indices and takes a slower gather.
+     */
+    private NDArray trainRows(NDArray idx) {
+        NDArray rows = JniUtils.embedding((PtNDArray) idx, (PtNDArray) trainTable, false);
+        Shape shape = trainPrefix.getShape();
+        if (shape.dimension() == 2) {
+            return rows;
+        }
+        long[] dims = shape.getShape().clone();
+        dims[0] = idx.getShape().get(0);
+        return rows.reshape(new Shape(dims));
+    }
+
+    /** The float32 scalar {@code b}, kept on this network's manager (see Autograd.constant). */
+    private NDArray count(int b) {
+        return counts.computeIfAbsent(b, k -> Autograd.constant(manager, k));
+    }
+
+    private static long[] longs(int[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
+    /** Copies the first {@code n} floats of {@code array} into {@code out}. */
+    private static void readInto(NDArray array, float[] out, int n) {
+        array.toByteBuffer().asFloatBuffer().get(out, 0, n);
+    }
+
+    /**
+     * A direct buffer reused for one kind of small per-step upload (phi, minibatch rows, targets):
+     * DJL's {@code create(float[])} allocates a new direct buffer every time and frees it only when
+     * the garbage collector runs its cleaner. The array made here reads the buffer's memory without
+     * a copy ({@code torch::from_blob}), so the buffer may be rewritten only once every array of
+     * the previous upload is closed: only for methods whose step manager is closed before they
+     * return, never for a graph that outlives the call ({@link #lossGraph}).
+     */
+    private static final class Scratch {
+        private ByteBuffer buffer;
+
+        private ByteBuffer take(int bytes) {
+            if (buffer == null || buffer.capacity() < bytes) {
+                buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+            }
+            ByteBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder());
+            view.clear().limit(bytes);
+            return view;
+        }
+
+        /** The first {@code n} values as a float32 array of {@code shape}. */
+        NDArray floats(NDManager step, float[] values, int n, Shape shape) {
+            ByteBuffer view = take(n * Float.BYTES);
+            view.asFloatBuffer().put(values, 0, n);
+            return step.create(view, shape, DataType.FLOAT32);
+        }
+
+        /** The indices as an int64 vector. */
+        NDArray rows(NDManager step, int[] rows) {
+            ByteBuffer view = take(rows.length * Long.BYTES);
+            LongBuffer longs = view.asLongBuffer();
+            for (int i = 0; i < rows.length; i++) {
+                longs.put(i, rows[i]);
+            }
+            return step.create(view, new Shape(rows.length), DataType.INT64);
+        }
+
+        /** One-hot rows [labels.length, classes] as a float32 array of {@code shape}. */
+        NDArray oneHot(NDManager step, int[] labels, int classes, Shape shape) {
+            int n = labels.length * classes;
+            ByteBuffer view = take(n * Float.BYTES);
+            FloatBuffer f = view.asFloatBuffer();
+            for (int i = 0; i < n; i++) {
+                f.put(i, 0f);
+            }
+            for (int i = 0; i < labels.length; i++) {
+                f.put(i * classes + labels[i], 1f);
+            }
+            return step.create(view, shape, DataType.FLOAT32);
+        }
     }
 
     /**
@@ -264,13 +387,13 @@ public final class TaskNetwork implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             Autograd.setRecording(true);
             try {
-                NDArray phiArray = step.create(phi, new Shape(adapterDim));
+                NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
                 phiArray.setRequiresGradient(true);
                 NDArray out = taskOutputs(net.head(theta, borrow(step, valPrefix), phiArray));
-                NDArray loss = loss(step, out, valY, false);
+                NDArray loss = loss(step, out, valY, false, targetScratch);
                 double value = loss.getFloat();
-                Autograd.backward(loss, false, false);
-                System.arraycopy(phiArray.getGradient().toFloatArray(), 0, gradOut, 0, adapterDim);
+                Autograd.backward(loss, seed, false, false);
+                readInto(phiArray.getGradient(), gradOut, adapterDim);
                 return value;
             } finally {
                 Autograd.setRecording(false);
@@ -327,7 +450,7 @@ public final class TaskNetwork implements AutoCloseable {
 
     private float[] outputs(NDArray prefix, float[] phi) {
         try (NDManager step = manager.newSubManager()) {
-            NDArray phiArray = step.create(phi, new Shape(adapterDim));
+            NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
             NDArray out = taskOutputs(net.head(theta, borrow(step, prefix), phiArray));
             return out.toType(DataType.FLOAT32, false).toFloatArray();
         }
