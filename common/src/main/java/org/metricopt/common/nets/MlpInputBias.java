@@ -46,9 +46,16 @@ public final class MlpInputBias extends BaseNetwork {
         return x.matMul(theta.get("w1x")).addi(theta.get("b1"));
     }
 
+    /** A row [1, adapterDim]: the first layer's matmul takes it as it is, with no reshape. */
+    @Override
+    public Shape phiShape() {
+        return new Shape(1, adapterDim);
+    }
+
     @Override
     public NDArray head(Map<String, NDArray> theta, NDArray prefix, NDArray phi) {
-        NDArray bias = phi.reshape(1, adapterDim).matMul(theta.get("w1phi"));
+        NDArray row = phi.getShape().dimension() == 2 ? phi : phi.reshape(1, adapterDim);
+        NDArray bias = row.matMul(theta.get("w1phi"));
         NDArray a1 = Activation.relu(prefix.add(bias));
         NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).add(theta.get("b2")));
         return a2.matMul(theta.get("w3")).add(theta.get("b3"));

@@ -44,13 +44,14 @@ public final class TaskNetwork implements AutoCloseable {
     private final NDArray selectOthers;
     private final NDArray firstColumn;
     private final int adapterDim;
+    private final Shape phiShape;
     private final boolean apSurrogate;
     private final float apTemperature;
 
     /** The seed of every backward pass: a float32 scalar 1 (never written). */
     private final NDArray seed;
 
-    /** Float32 scalars of batch sizes, the divisor of the mean loss, by size. */
+    /** Float32 scalars -b of batch sizes b, the divisor of the mean loss, by size. */
     private final Map<Integer, NDArray> counts = new HashMap<>();
 
     // Per-step uploads of the methods whose arrays all die before they return (see Scratch).
@@ -66,6 +67,7 @@ public final class TaskNetwork implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.net = net;
         this.adapterDim = net.adapterDim();
+        this.phiShape = net.phiShape();
         this.theta = thetaValues.toNDArrays(manager);
         this.trainY = data.trainY();
         this.valY = data.valY();
@@ -146,7 +148,7 @@ public final class TaskNetwork implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             Autograd.setRecording(true);
             try {
-                NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
+                NDArray phiArray = phiScratch.floats(step, phi, adapterDim, phiShape);
                 phiArray.setRequiresGradient(true);
                 NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
                 NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
@@ -221,8 +223,7 @@ public final class TaskNetwork implements AutoCloseable {
                 .logSoftmax(2)
                 .mul(target)
                 .sum(new int[] {1, 2})
-                .div(count(b))
-                .neg();
+                .div(negativeCount(b));
     }
 
     /**
@@ -243,7 +244,7 @@ public final class TaskNetwork implements AutoCloseable {
     /** Surrogate loss without gradient. */
     public double loss(float[] phi, int[] rows) {
         try (NDManager step = manager.newSubManager()) {
-            NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
+            NDArray phiArray = phiScratch.floats(step, phi, adapterDim, phiShape);
             NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
             NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
             return loss(step, out, labels(rows), apSurrogate, targetScratch).getFloat();
@@ -288,7 +289,7 @@ public final class TaskNetwork implements AutoCloseable {
         } else {
             target = scratch.oneHot(step, labels, outputs, new Shape(b, outputs));
         }
-        return out.logSoftmax(1).mul(target).sum().div(count(b)).neg();
+        return out.logSoftmax(1).mul(target).sum().div(negativeCount(b));
     }
 
     /**
@@ -307,9 +308,13 @@ public final class TaskNetwork implements AutoCloseable {
         return rows.reshape(new Shape(dims));
     }
 
-    /** The float32 scalar {@code b}, kept on this network's manager (see Autograd.constant). */
-    private NDArray count(int b) {
-        return counts.computeIfAbsent(b, k -> Autograd.constant(manager, k));
+    /**
+     * The float32 scalar {@code -b}, kept on this network's manager (see Autograd.constant). The
+     * mean cross-entropy is {@code sum / -b}: IEEE division is exactly sign-symmetric, so this is
+     * bit for bit {@code -(sum / b)}, forward and backward, with one operation fewer.
+     */
+    private NDArray negativeCount(int b) {
+        return counts.computeIfAbsent(b, k -> Autograd.constant(manager, -k));
     }
 
     private static long[] longs(int[] values) {
@@ -387,7 +392,7 @@ public final class TaskNetwork implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             Autograd.setRecording(true);
             try {
-                NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
+                NDArray phiArray = phiScratch.floats(step, phi, adapterDim, phiShape);
                 phiArray.setRequiresGradient(true);
                 NDArray out = taskOutputs(net.head(theta, borrow(step, valPrefix), phiArray));
                 NDArray loss = loss(step, out, valY, false, targetScratch);
@@ -450,7 +455,7 @@ public final class TaskNetwork implements AutoCloseable {
 
     private float[] outputs(NDArray prefix, float[] phi) {
         try (NDManager step = manager.newSubManager()) {
-            NDArray phiArray = phiScratch.floats(step, phi, adapterDim, new Shape(adapterDim));
+            NDArray phiArray = phiScratch.floats(step, phi, adapterDim, phiShape);
             NDArray out = taskOutputs(net.head(theta, borrow(step, prefix), phiArray));
             return out.toType(DataType.FLOAT32, false).toFloatArray();
         }
