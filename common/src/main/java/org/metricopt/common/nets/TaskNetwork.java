@@ -40,7 +40,10 @@ public final class TaskNetwork implements AutoCloseable {
     private final int[] valY;
     private final boolean binary;
     private final int outputs;
+
+    /** Multiclass: null when the classes are all ten in order (see allClassesInOrder). */
     private final NDArray select;
+
     private final NDArray selectOthers;
     private final NDArray firstColumn;
     private final int adapterDim;
@@ -112,7 +115,10 @@ public final class TaskNetwork implements AutoCloseable {
             for (int j = 0; j < classes.length; j++) {
                 sel[classes[j] * classes.length + j] = 1f;
             }
-            this.select = manager.create(sel, new Shape(BaseNetwork.CLASSES, classes.length));
+            this.select =
+                    allClassesInOrder(classes)
+                            ? null
+                            : manager.create(sel, new Shape(BaseNetwork.CLASSES, classes.length));
             this.selectOthers = null;
             this.firstColumn = null;
         }
@@ -129,10 +135,30 @@ public final class TaskNetwork implements AutoCloseable {
         return adapterDim;
     }
 
+    /**
+     * Whether a multiclass task's classes are all ten in order, so that its selection matrix would
+     * be the identity. Its task outputs are then the logits themselves, one matmul (and its
+     * backward) less per step: selecting by the identity is exact for finite logits (each output is
+     * its logit times 1 plus products that are zero), so the results are the same bits. Only a
+     * non-finite logit behaves differently: the matmul spread it as NaN over its whole row (inf *
+     * 0), which the loss does too, but the outputs no longer do.
+     */
+    private static boolean allClassesInOrder(int[] classes) {
+        if (classes.length != BaseNetwork.CLASSES) {
+            return false;
+        }
+        for (int j = 0; j < classes.length; j++) {
+            if (classes[j] != j) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Task outputs: [B, 1] log-odds for one-vs-rest, [B, C] logits for multiclass. */
     private NDArray taskOutputs(NDArray logits) {
         if (!binary) {
-            return logits.matMul(select);
+            return select == null ? logits : logits.matMul(select);
         }
         NDArray own = logits.matMul(select);
         NDArray others = logits.matMul(selectOthers);
