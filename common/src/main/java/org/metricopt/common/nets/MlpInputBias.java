@@ -57,8 +57,17 @@ public final class MlpInputBias extends BaseNetwork {
         NDArray row = phi.getShape().dimension() == 2 ? phi : phi.reshape(1, adapterDim);
         NDArray bias = row.matMul(theta.get("w1phi"));
         NDArray a1 = Activation.relu(prefix.add(bias));
-        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).add(theta.get("b2")));
-        return a2.matMul(theta.get("w3")).add(theta.get("b3"));
+        return layers23(theta, a1);
+    }
+
+    /**
+     * Layers 2 and 3 from the first layer's activations. Each bias is added in place to its
+     * matmul's fresh output, which no backward pass reads (a matmul saves only its inputs): the
+     * same additions as {@code add}, without a new array.
+     */
+    private static NDArray layers23(Map<String, NDArray> theta, NDArray a1) {
+        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).addi(theta.get("b2")));
+        return a2.matMul(theta.get("w3")).addi(theta.get("b3"));
     }
 
     @Override
@@ -75,8 +84,7 @@ public final class MlpInputBias extends BaseNetwork {
         long members = phis.getShape().get(0);
         NDArray bias = phis.reshape(members, 1, adapterDim).matMul(theta.get("w1phi"));
         NDArray a1 = Activation.relu(prefix.expandDims(0).add(bias)).reshape(-1, h1);
-        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).add(theta.get("b2")));
-        return a2.matMul(theta.get("w3")).add(theta.get("b3"));
+        return layers23(theta, a1);
     }
 
     /**

@@ -179,7 +179,7 @@ public final class TaskNetwork implements AutoCloseable {
                 NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
                 NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
                 NDArray loss = loss(step, out, labels(rows), apSurrogate, targetScratch);
-                double value = loss.getFloat();
+                double value = scalar(loss);
                 Autograd.backward(loss, seed, false, false);
                 readInto(phiArray.getGradient(), gradOut, adapterDim);
                 return value;
@@ -273,7 +273,7 @@ public final class TaskNetwork implements AutoCloseable {
             NDArray phiArray = phiScratch.floats(step, phi, adapterDim, phiShape);
             NDArray prefixRows = trainRows(rowScratch.rows(step, rows));
             NDArray out = taskOutputs(net.head(theta, prefixRows, phiArray));
-            return loss(step, out, labels(rows), apSurrogate, targetScratch).getFloat();
+            return scalar(loss(step, out, labels(rows), apSurrogate, targetScratch));
         }
     }
 
@@ -351,6 +351,14 @@ public final class TaskNetwork implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The value of a float32 scalar. DJL's {@code getFloat()} reads it through an indexing
+     * operation ({@code get(new NDIndex())}), one native op and array more per call.
+     */
+    private static float scalar(NDArray array) {
+        return array.toByteBuffer().asFloatBuffer().get(0);
+    }
+
     /** Copies the first {@code n} floats of {@code array} into {@code out}. */
     private static void readInto(NDArray array, float[] out, int n) {
         array.toByteBuffer().asFloatBuffer().get(out, 0, n);
@@ -422,7 +430,7 @@ public final class TaskNetwork implements AutoCloseable {
                 phiArray.setRequiresGradient(true);
                 NDArray out = taskOutputs(net.head(theta, borrow(step, valPrefix), phiArray));
                 NDArray loss = loss(step, out, valY, false, targetScratch);
-                double value = loss.getFloat();
+                double value = scalar(loss);
                 Autograd.backward(loss, seed, false, false);
                 readInto(phiArray.getGradient(), gradOut, adapterDim);
                 return value;
