@@ -58,6 +58,28 @@ public final class Autograd {
         return manager.create((float) value);
     }
 
+    /**
+     * Adds {@code constant} (an array that needs no gradient) to {@code target} in place, outside
+     * the recorded graph, and returns target. The gradient of adding a constant is the identity,
+     * which autograd would record as a node that passes the gradient on unchanged; skipping it
+     * leaves every gradient the same bits. Only for a target that no recorded backward reads (such
+     * as a matmul's fresh output: a matmul saves its inputs, not its output), since the in-place
+     * write changes its value after it was recorded. Restores the calling thread's grad mode.
+     */
+    public static NDArray addConstantInPlace(NDArray target, NDArray constant) {
+        boolean recording = JniUtils.isGradMode();
+        if (recording) {
+            JniUtils.setGradMode(false);
+        }
+        try {
+            return target.addi(constant);
+        } finally {
+            if (recording) {
+                JniUtils.setGradMode(true);
+            }
+        }
+    }
+
     /** Clears the accumulated gradient of a leaf. */
     public static void zeroGradient(NDArray leaf) {
         JniUtils.zeroGrad((PtNDArray) leaf);

@@ -61,13 +61,15 @@ public final class MlpInputBias extends BaseNetwork {
     }
 
     /**
-     * Layers 2 and 3 from the first layer's activations. Each bias is added in place to its
-     * matmul's fresh output, which no backward pass reads (a matmul saves only its inputs): the
-     * same additions as {@code add}, without a new array.
+     * Layers 2 and 3 from the first layer's activations. Each bias is a constant (theta is frozen)
+     * added in place to its matmul's fresh output, which no backward pass reads (a matmul saves
+     * only its inputs): the same additions as {@code add}, without a new array, and (see {@link
+     * Autograd#addConstantInPlace}) without a backward node that would only pass the gradient on.
      */
     private static NDArray layers23(Map<String, NDArray> theta, NDArray a1) {
-        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).addi(theta.get("b2")));
-        return a2.matMul(theta.get("w3")).addi(theta.get("b3"));
+        NDArray z2 = Autograd.addConstantInPlace(a1.matMul(theta.get("w2")), theta.get("b2"));
+        return Autograd.addConstantInPlace(
+                Activation.relu(z2).matMul(theta.get("w3")), theta.get("b3"));
     }
 
     @Override
