@@ -36,8 +36,18 @@ public final class Autograd {
      */
     public static void backward(NDArray scalar, boolean retainGraph, boolean createGraph) {
         try (NDArray seed = scalar.onesLike()) {
-            JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, retainGraph, createGraph);
+            backward(scalar, seed, retainGraph, createGraph);
         }
+    }
+
+    /**
+     * {@link #backward(NDArray, boolean, boolean)} with the caller's seed d scalar / d scalar (a
+     * float32 scalar 1, which the backward pass only reads), for callers that back-propagate often
+     * and keep one seed instead of creating one per call.
+     */
+    public static void backward(
+            NDArray scalar, NDArray seed, boolean retainGraph, boolean createGraph) {
+        JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, retainGraph, createGraph);
     }
 
     /**
@@ -46,6 +56,28 @@ public final class Autograd {
      */
     public static NDArray constant(NDManager manager, double value) {
         return manager.create((float) value);
+    }
+
+    /**
+     * Adds {@code constant} (an array that needs no gradient) to {@code target} in place, outside
+     * the recorded graph, and returns target. The gradient of adding a constant is the identity,
+     * which autograd would record as a node that passes the gradient on unchanged; skipping it
+     * leaves every gradient the same bits. Only for a target that no recorded backward reads (such
+     * as a matmul's fresh output: a matmul saves its inputs, not its output), since the in-place
+     * write changes its value after it was recorded. Restores the calling thread's grad mode.
+     */
+    public static NDArray addConstantInPlace(NDArray target, NDArray constant) {
+        boolean recording = JniUtils.isGradMode();
+        if (recording) {
+            JniUtils.setGradMode(false);
+        }
+        try {
+            return target.addi(constant);
+        } finally {
+            if (recording) {
+                JniUtils.setGradMode(true);
+            }
+        }
     }
 
     /** Clears the accumulated gradient of a leaf. */

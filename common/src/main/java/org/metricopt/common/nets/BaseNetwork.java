@@ -1,6 +1,7 @@
 package org.metricopt.common.nets;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Map;
 import org.metricopt.common.config.NetworkConfig;
@@ -31,8 +32,16 @@ public abstract class BaseNetwork {
     /** The part below the first adapter, for standardised inputs x of shape [B, 784]. */
     public abstract NDArray prefix(Map<String, NDArray> theta, NDArray x);
 
-    /** Logits [B, 10] from prefix features and phi of shape [adapterDim]. */
+    /** Logits [B, 10] from prefix features and phi of shape [adapterDim] (or {@link #phiShape}). */
     public abstract NDArray head(Map<String, NDArray> theta, NDArray prefix, NDArray phi);
+
+    /**
+     * The shape in which {@link #head} takes phi at least cost: [adapterDim] unless the network
+     * says otherwise; head takes phi of shape [adapterDim] as well.
+     */
+    public Shape phiShape() {
+        return new Shape(adapterDim());
+    }
 
     /** Whether {@link #populationHead} is implemented. */
     public boolean supportsPopulation() {

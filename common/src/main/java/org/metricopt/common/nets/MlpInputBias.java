@@ -46,12 +46,30 @@ public final class MlpInputBias extends BaseNetwork {
         return x.matMul(theta.get("w1x")).addi(theta.get("b1"));
     }
 
+    /** A row [1, adapterDim]: the first layer's matmul takes it as it is, with no reshape. */
+    @Override
+    public Shape phiShape() {
+        return new Shape(1, adapterDim);
+    }
+
     @Override
     public NDArray head(Map<String, NDArray> theta, NDArray prefix, NDArray phi) {
-        NDArray bias = phi.reshape(1, adapterDim).matMul(theta.get("w1phi"));
+        NDArray row = phi.getShape().dimension() == 2 ? phi : phi.reshape(1, adapterDim);
+        NDArray bias = row.matMul(theta.get("w1phi"));
         NDArray a1 = Activation.relu(prefix.add(bias));
-        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).add(theta.get("b2")));
-        return a2.matMul(theta.get("w3")).add(theta.get("b3"));
+        return layers23(theta, a1);
+    }
+
+    /**
+     * Layers 2 and 3 from the first layer's activations. Each bias is a constant (theta is frozen)
+     * added in place to its matmul's fresh output, which no backward pass reads (a matmul saves
+     * only its inputs): the same additions as {@code add}, without a new array, and (see {@link
+     * Autograd#addConstantInPlace}) without a backward node that would only pass the gradient on.
+     */
+    private static NDArray layers23(Map<String, NDArray> theta, NDArray a1) {
+        NDArray z2 = Autograd.addConstantInPlace(a1.matMul(theta.get("w2")), theta.get("b2"));
+        return Autograd.addConstantInPlace(
+                Activation.relu(z2).matMul(theta.get("w3")), theta.get("b3"));
     }
 
     @Override
@@ -68,8 +86,7 @@ public final class MlpInputBias extends BaseNetwork {
         long members = phis.getShape().get(0);
         NDArray bias = phis.reshape(members, 1, adapterDim).matMul(theta.get("w1phi"));
         NDArray a1 = Activation.relu(prefix.expandDims(0).add(bias)).reshape(-1, h1);
-        NDArray a2 = Activation.relu(a1.matMul(theta.get("w2")).add(theta.get("b2")));
-        return a2.matMul(theta.get("w3")).add(theta.get("b3"));
+        return layers23(theta, a1);
     }
 
     /**
