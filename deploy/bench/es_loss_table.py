@@ -9,7 +9,7 @@ and prints es_mean_opt_loss (the mean L_opt of the iteration's antithetic pairs)
 unrolls, the unrolls whose L_opt is at the divergence penalty (two per pair; diverged ones
 included) and the ES gradient norm every N iterations, next to the level of an optimizer that never
 moves phi: lambda * ln 2 with the regret form of L_metric (every step's softplus(0), and
-L_loss = 0), 0 with the mean-relative form (--objective mean-relative).
+L_loss = 0), 0 with the mean forms (--objective mean-relative or mean-change).
 """
 import argparse
 import math
@@ -21,7 +21,7 @@ def main():
     ap.add_argument("--every", type=int, default=50, help="one row per this many iterations")
     ap.add_argument("--metric-weight", type=float, default=50.0,
                     help="learned-optimizer.metric-weight of the run (lambda)")
-    ap.add_argument("--objective", choices=("regret", "mean-relative"), default="regret",
+    ap.add_argument("--objective", choices=("regret", "mean-relative", "mean-change"), default="regret",
                     help="learned-optimizer.metric-objective of the run")
     args = ap.parse_args()
     rows = [line for line in sys.stdin if line.startswith("|")]
@@ -40,7 +40,7 @@ def main():
     capped = header.index("es_capped_unrolls") if "es_capped_unrolls" in header else None
     data.sort(key=lambda c: int(c[col["iteration"]]))
     still = args.metric_weight * math.log(2) if args.objective == "regret" else 0.0
-    level = "lambda ln 2 = " if args.objective == "regret" else "(mean-relative form) "
+    level = "lambda ln 2 = " if args.objective == "regret" else "(mean forms) "
     print("| iteration | es_mean_opt_loss | diverged unrolls / pairs | unrolls at the penalty /"
           " unrolls | ES gradient norm |")
     print("| ---: | ---: | ---: | ---: | ---: |")

@@ -325,7 +325,7 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
                         learned.metricWeight(),
                         learned.betaFraction() * steps,
                         learned.epsilon(),
-                        LearnedOptimizerConfig.MEAN_RELATIVE.equals(learned.metricObjective()));
+                        OptimizerLoss.Form.of(learned.metricObjective()));
         return Double.isFinite(value) ? Math.min(value, learned.divergencePenalty()) : Double.NaN;
     }
 }

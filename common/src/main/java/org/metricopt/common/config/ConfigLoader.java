@@ -358,7 +358,8 @@ public final class ConfigLoader {
                                 "metric-objective",
                                 List.of(
                                         LearnedOptimizerConfig.REGRET,
-                                        LearnedOptimizerConfig.MEAN_RELATIVE)));
+                                        LearnedOptimizerConfig.MEAN_RELATIVE,
+                                        LearnedOptimizerConfig.MEAN_CHANGE)));
         if (learned.observedMetric() && learned.reparameterisation()) {
             // An observed metric is a black box: nothing to back-propagate L_metric through.
             throw Settings.invalid(

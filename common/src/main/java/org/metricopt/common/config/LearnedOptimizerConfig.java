@@ -33,8 +33,10 @@ import java.io.Serializable;
  *     observation steps, held between them, as the optimizer sees it at meta-test (docs/DESIGN.md
  *     section 4.2)
  * @param metricObjective the form of L_metric: {@link #REGRET} (supp. Eq. 2: each rise of M_t above
- *     the best earlier one, through a softplus with slope beta) or {@link #MEAN_RELATIVE} (the mean
- *     of (M_t - M_0) / M_0 over the metrics after the first: lower metrics sooner)
+ *     the best earlier one, through a softplus with slope beta), {@link #MEAN_RELATIVE} (the mean
+ *     of (M_t - M_0) / M_0 over the metrics after the first: lower metrics sooner) or {@link
+ *     #MEAN_CHANGE} (the mean of M_t - M_0, in the metric's units: bounded where a small M_0 makes
+ *     the relative change heavy-tailed)
  */
 public record LearnedOptimizerConfig(
         boolean enabled,
@@ -58,6 +60,7 @@ public record LearnedOptimizerConfig(
         implements Serializable {
     public static final String REGRET = "regret";
     public static final String MEAN_RELATIVE = "mean-relative";
+    public static final String MEAN_CHANGE = "mean-change";
 
     public static final String BASE = "base";
     public static final String LEARNED = "learned";

@@ -25,20 +25,27 @@ public final class OptimizerLoss {
      */
     public static double value(
             double[] metrics, float[] losses, double lambda, double beta, double eps) {
-        return value(metrics, losses, lambda, beta, eps, false);
+        return value(metrics, losses, lambda, beta, eps, Form.REGRET);
     }
 
-    /**
-     * L_opt with L_metric in the regret form, or with {@code meanRelative} the mean-relative form
-     * {@code L_metric = 1/K sum_{k>=1} (M_k - M_0) / M_0} (beta unused).
-     */
+    /** The form of L_metric ({@code learned-optimizer.metric-objective}). */
+    public enum Form {
+        /** supp. Eq. (2): softplus(beta (M_t - min_{i<t} M_i) / M_t), averaged. */
+        REGRET,
+        /** The mean of (M_k - M_0) / M_0 over k >= 1. */
+        MEAN_RELATIVE,
+        /** The mean of M_k - M_0 over k >= 1, in the metric's own units. */
+        MEAN_CHANGE;
+
+        /** The form a configuration names: regret, mean-relative or mean-change. */
+        public static Form of(String name) {
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** L_opt with L_metric in the given form; beta is used by the regret form only. */
     public static double value(
-            double[] metrics,
-            float[] losses,
-            double lambda,
-            double beta,
-            double eps,
-            boolean meanRelative) {
+            double[] metrics, float[] losses, double lambda, double beta, double eps, Form form) {
         int transitions = metrics.length - 1;
         int steps = losses.length - 1;
         if (transitions < 1 || steps < 1) {
@@ -49,8 +56,12 @@ public final class OptimizerLoss {
         double start = Math.max(Math.abs(metrics[0]), 1e-6);
         for (int t = 1; t <= transitions; t++) {
             double m = metrics[t];
-            if (meanRelative) {
+            if (form == Form.MEAN_RELATIVE) {
                 metric += (m - metrics[0]) / start;
+                continue;
+            }
+            if (form == Form.MEAN_CHANGE) {
+                metric += m - metrics[0];
                 continue;
             }
             double denom = Math.max(Math.abs(m), 1e-6);

@@ -42,14 +42,48 @@ class OptimizerLossTest {
         // M = [0.5, 0.4, 0.6]: ((0.4 - 0.5) / 0.5 + (0.6 - 0.5) / 0.5) / 2 = 0; one loss step.
         float[] l = {1f, 0.5f};
         double loss = Math.log(1.5 / 2);
-        assertThat(OptimizerLoss.value(new double[] {0.5, 0.4, 0.6}, l, 7.0, 100.0, 1.0, true))
+        assertThat(
+                        OptimizerLoss.value(
+                                new double[] {0.5, 0.4, 0.6},
+                                l,
+                                7.0,
+                                100.0,
+                                1.0,
+                                OptimizerLoss.Form.MEAN_RELATIVE))
                 .isCloseTo(loss, within(1e-9));
         // M = [0.5, 0.25, 0.25]: mean relative change -0.5, whatever beta is.
-        assertThat(OptimizerLoss.value(new double[] {0.5, 0.25, 0.25}, l, 2.0, 1.0, 1.0, true))
+        assertThat(
+                        OptimizerLoss.value(
+                                new double[] {0.5, 0.25, 0.25},
+                                l,
+                                2.0,
+                                1.0,
+                                1.0,
+                                OptimizerLoss.Form.MEAN_RELATIVE))
                 .isCloseTo(2.0 * -0.5 + loss, within(1e-9));
         // Unlike the regret form, holding still scores zero, and a rise costs only its size.
-        assertThat(OptimizerLoss.value(new double[] {0.5, 0.5}, l, 1.0, 100.0, 1.0, true))
+        assertThat(
+                        OptimizerLoss.value(
+                                new double[] {0.5, 0.5},
+                                l,
+                                1.0,
+                                100.0,
+                                1.0,
+                                OptimizerLoss.Form.MEAN_RELATIVE))
                 .isCloseTo(loss, within(1e-9));
+    }
+
+    @Test
+    void theMeanChangeFormAveragesEachMetricsChangeInTheMetricsUnits() {
+        // M = [0.05, 0.2, 0.05]: ((0.2 - 0.05) + 0) / 2 = 0.075, where mean-relative says 1.5.
+        float[] l = {1f, 0.5f};
+        double loss = Math.log(1.5 / 2);
+        double[] m = {0.05, 0.2, 0.05};
+        assertThat(OptimizerLoss.value(m, l, 2.0, 100.0, 1.0, OptimizerLoss.Form.MEAN_CHANGE))
+                .isCloseTo(2.0 * 0.075 + loss, within(1e-9));
+        assertThat(OptimizerLoss.value(m, l, 2.0, 100.0, 1.0, OptimizerLoss.Form.MEAN_RELATIVE))
+                .isCloseTo(2.0 * 1.5 + loss, within(1e-9));
+        assertThat(OptimizerLoss.Form.of("mean-change")).isEqualTo(OptimizerLoss.Form.MEAN_CHANGE);
     }
 
     @Test
