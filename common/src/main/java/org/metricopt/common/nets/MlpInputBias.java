@@ -67,9 +67,16 @@ public final class MlpInputBias extends BaseNetwork {
      * Autograd#addConstantInPlace}) without a backward node that would only pass the gradient on.
      */
     private static NDArray layers23(Map<String, NDArray> theta, NDArray a1) {
-        NDArray z2 = Autograd.addConstantInPlace(a1.matMul(theta.get("w2")), theta.get("b2"));
-        return Autograd.addConstantInPlace(
-                Activation.relu(z2).matMul(theta.get("w3")), theta.get("b3"));
+        NDArray z2 = addBias(a1.matMul(theta.get("w2")), theta.get("b2"));
+        return addBias(Activation.relu(z2).matMul(theta.get("w3")), theta.get("b3"));
+    }
+
+    /**
+     * z + b: outside the graph when b is frozen (finetuning), recorded when b is being trained
+     * (pre-training, where theta requires gradients and the biases must receive theirs).
+     */
+    private static NDArray addBias(NDArray z, NDArray b) {
+        return b.hasGradient() ? z.add(b) : Autograd.addConstantInPlace(z, b);
     }
 
     @Override

@@ -20,6 +20,16 @@ class PretrainerTest {
         assertThat(a.testAccuracy()).isEqualTo(b.testAccuracy());
         // 30 Adam steps on 3000 images: far above the 10% of chance on the test split.
         assertThat(a.testAccuracy()).isGreaterThan(0.5);
+        // Every bias starts at zero; each must have been trained (the finetuning paths add the
+        // frozen biases outside the graph, which pre-training must not do).
+        for (String bias : new String[] {"b1", "b2", "b3"}) {
+            float[] v = a.theta().values(bias);
+            boolean moved = false;
+            for (float x : v) {
+                moved |= x != 0f;
+            }
+            assertThat(moved).as("%s trained", bias).isTrue();
+        }
         assertThat(a.theta().metadata())
                 .containsKeys("provenance", "dataset_checksum", "test_accuracy");
     }
