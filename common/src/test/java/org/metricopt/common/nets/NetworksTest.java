@@ -139,6 +139,13 @@ class NetworksTest {
         }
     }
 
+    /** The task's network bound on {@code m}, with the task's data. */
+    private static TaskNetwork taskNetwork(
+            NDManager m, MetricOptConfig config, Theta theta, TaskSpec spec) {
+        TaskData data = Fixtures.runner(config, theta).data(spec);
+        return new TaskNetwork(m, BaseNetwork.of(config.network()), theta, spec, data);
+    }
+
     /**
      * Evaluating the task outputs and the validation loss leaves nothing on the network's manager:
      * the arrays attached under it after N calls are those after one. (The CNN's head once left all
@@ -150,11 +157,8 @@ class NetworksTest {
             MetricOptConfig config = Fixtures.smallConfig("network.kind=" + kind);
             Theta theta = Fixtures.randomTheta(config);
             TaskSpec spec = new TaskSampler(config).sample(TaskSampler.FINETUNE, 0, 0);
-            TaskData data = Fixtures.runner(config, theta).data(spec);
             try (NDManager m = NDManager.newBaseManager();
-                    TaskNetwork net =
-                            new TaskNetwork(
-                                    m, BaseNetwork.of(config.network()), theta, spec, data)) {
+                    TaskNetwork net = taskNetwork(m, config, theta, spec)) {
                 int d = net.adapterDim();
                 float[] grad = new float[d];
                 int[] rows = {0, 1, 2, 3};
@@ -186,11 +190,8 @@ class NetworksTest {
             TaskSampler sampler = new TaskSampler(config);
             for (int index = 0; index < 6; index++) {
                 TaskSpec spec = sampler.sample(TaskSampler.FINETUNE, 0, index);
-                TaskData data = Fixtures.runner(config, theta).data(spec);
                 try (NDManager m = NDManager.newBaseManager();
-                        TaskNetwork net =
-                                new TaskNetwork(
-                                        m, BaseNetwork.of(config.network()), theta, spec, data)) {
+                        TaskNetwork net = taskNetwork(m, config, theta, spec)) {
                     int d = net.adapterDim();
                     float[] phi = gaussian(10 + index, d, 0.1);
                     int[] rows = {0, 3, 5, 7, 11, 13, 17, 19};
