@@ -15,6 +15,8 @@ import argparse
 import math
 import sys
 
+from show_tables import rows
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -24,18 +26,10 @@ def main():
     ap.add_argument("--objective", choices=("regret", "mean-relative", "mean-change"), default="regret",
                     help="learned-optimizer.metric-objective of the run")
     args = ap.parse_args()
-    rows = [line for line in sys.stdin if line.startswith("|")]
-    if not rows:
-        sys.exit("es_loss_table: no table on standard input; pipe 'metricopt show metrics' into it")
-    header = [c.strip() for c in rows[0].strip().strip("|").split("|")]
+    header, table = rows(sys.stdin, "standard input", "metrics --run-dir RUN")
+    data = [[d[h] for h in header] for d in table]
     col = {name: header.index(name) for name in
            ("iteration", "es_pairs", "es_diverged_unrolls", "es_mean_opt_loss", "es_grad_norm")}
-    data = []
-    for r in rows[1:]:
-        cells = [c.strip() for c in r.strip().strip("|").split("|")]
-        if len(cells) != len(header) or cells[col["iteration"]] == "iteration":
-            continue
-        data.append(cells)
     # Runs logged before es_capped_unrolls existed show "-" there.
     capped = header.index("es_capped_unrolls") if "es_capped_unrolls" in header else None
     data.sort(key=lambda c: int(c[col["iteration"]]))
