@@ -95,12 +95,12 @@ public final class EsPartition implements FlatMapFunction<Iterator<EsUnit>, EsRe
 
     /**
      * Population batching needs the setting on, no reparameterisation gradients (their unrolls are
-     * autograd graphs of their own), and a network and loss with a population head.
+     * autograd graphs of their own), and a loss with a population form (both networks have a
+     * population head; the Smooth-AP surrogate is per unroll only).
      */
     boolean batches(TaskRunner runner, EsUnit unit) {
         return learned.populationBatching()
                 && !learned.reparameterisation()
-                && runner.network().supportsPopulation()
                 && !org.metricopt.common.nets.TaskNetwork.AP_SURROGATE.equals(unit.spec().loss());
     }
 

@@ -8,6 +8,8 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.learned.LearnedOptimizer;
 import org.metricopt.common.learned.Perturbations;
@@ -22,10 +24,10 @@ import org.metricopt.common.valuefn.ValueFunction;
 
 /**
  * Phase B on an executor: a task's pairs batched as one population give the same L_opt values as
- * the pairs run one at a time (relative tolerance 1e-4; float rounding only), with the same keys
- * and epsilon hashes; and an optimizer that drives phi to NaN never lets a NaN out: the pair gets
- * the documented bounded penalty ({@code learned-optimizer.divergence-penalty}) and counts as
- * diverged, in both paths.
+ * the pairs run one at a time, on both networks (relative tolerance 1e-4; float rounding only),
+ * with the same keys and epsilon hashes; and an optimizer that drives phi to NaN never lets a NaN
+ * out: the pair gets the documented bounded penalty ({@code learned-optimizer.divergence-penalty})
+ * and counts as diverged, in both paths.
  */
 class EsPartitionTest extends SparkTestBase {
     private static final int H = 4;
@@ -35,7 +37,12 @@ class EsPartitionTest extends SparkTestBase {
     }
 
     private static MetricOptConfig config(boolean population, String metricSource) {
+        return config(population, metricSource, "mlp");
+    }
+
+    private static MetricOptConfig config(boolean population, String metricSource, String kind) {
         return Fixtures.smallConfig(
+                "network.kind=" + kind,
                 "inner.steps=12",
                 "learned-optimizer.enabled=true",
                 "learned-optimizer.hidden=" + H,
@@ -103,12 +110,14 @@ class EsPartitionTest extends SparkTestBase {
         return out;
     }
 
-    @Test
-    void populationBatchedPairsEqualThePairsOneAtATime() {
+    /** On both networks: the MLP's input biases and the CNN's FiLM. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "cnn"})
+    void populationBatchedPairsEqualThePairsOneAtATime(String kind) {
         float[] w = LearnedOptimizer.initialise(H, 11L);
         w[w.length - 1] = 0.2f;
-        List<EsResult> batched = run(config(true), w, false);
-        List<EsResult> single = run(config(false), w, true);
+        List<EsResult> batched = run(config(true, "predicted", kind), w, false);
+        List<EsResult> single = run(config(false, "predicted", kind), w, true);
         assertThat(batched).hasSize(3).hasSameSizeAs(single);
         for (int i = 0; i < batched.size(); i++) {
             EsResult a = batched.get(i);

@@ -43,11 +43,6 @@ public abstract class BaseNetwork {
         return new Shape(adapterDim());
     }
 
-    /** Whether {@link #populationHead} is implemented. */
-    public boolean supportsPopulation() {
-        return false;
-    }
-
     /**
      * Logits [M * B, 10] of M adapters at once (member-major): row {@code m * B + i} is {@code
      * head(prefix, phis[m])} at example i. For population-batched unrolls, where M unrolls of one
@@ -55,10 +50,8 @@ public abstract class BaseNetwork {
      *
      * @param phis the M adapters, shape [M, adapterDim]
      */
-    public NDArray populationHead(Map<String, NDArray> theta, NDArray prefix, NDArray phis) {
-        throw new UnsupportedOperationException(
-                getClass().getSimpleName() + " has no population-batched head");
-    }
+    public abstract NDArray populationHead(
+            Map<String, NDArray> theta, NDArray prefix, NDArray phis);
 
     /** The whole forward pass: {@code head(prefix(x), phi)}. */
     public NDArray forward(Map<String, NDArray> theta, NDArray x, NDArray phi) {

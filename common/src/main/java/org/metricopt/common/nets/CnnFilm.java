@@ -125,6 +125,35 @@ public final class CnnFilm extends BaseNetwork {
     }
 
     /**
+     * The M members' FiLM parameters broadcast over a leading member axis, [M, 1, C, 1, 1]: the
+     * pooled prefix is shared, and each member's first FiLM picks its own pooling per channel (the
+     * max where its scale is non-negative, as in {@link #head}); the second convolution then runs
+     * once over all M * B images, member-major, and the second FiLM again per member.
+     */
+    @Override
+    public NDArray populationHead(Map<String, NDArray> theta, NDArray prefix, NDArray phis) {
+        long members = phis.getShape().get(0);
+        NDList parts = phis.split(new long[] {c1, 2L * c1, 2L * c1 + c2}, 1);
+        NDArray one = Autograd.constant(phis.getManager(), 1);
+        NDArray s1 = parts.get(0).reshape(members, 1, c1, 1, 1).add(one);
+        NDArray b1 = parts.get(1).reshape(members, 1, c1, 1, 1);
+        NDArray s2 = parts.get(2).reshape(members, 1, c2, 1, 1).add(one);
+        NDArray b2 = parts.get(3).reshape(members, 1, c2, 1, 1);
+        NDList maxMin = prefix.transpose(0, 3, 1, 2).split(new long[] {c1}, 1);
+        long batch = prefix.getShape().get(0);
+        Shape perMember = new Shape(members, batch, c1, 14, 14);
+        NDArray max = maxMin.get(0).expandDims(0).broadcast(perMember);
+        NDArray min = maxMin.get(1).expandDims(0).broadcast(perMember);
+        NDArray nonNegative = s1.gte(Autograd.constant(phis.getManager(), 0)).broadcast(perMember);
+        NDArray pooled = NDArrays.where(nonNegative, max, min);
+        NDArray h1 = Activation.relu(pooled.mul(s1).add(b1)).reshape(members * batch, c1, 14, 14);
+        NDArray h = conv(h1, theta.get("conv2w"), theta.get("conv2b"));
+        h = h.reshape(members, batch, c2, 14, 14).mul(s2).add(b2);
+        h = maxPool(Activation.relu(h).reshape(members * batch, c2, 14, 14));
+        return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
+    }
+
+    /**
      * The straightforward forward pass (convolution, FiLM, ReLU, pooling in the order of supp. Fig.
      * 1b, from the pixels); the reference the pooled prefix is tested against. Above the first
      * pooling it is the head's own code: only the first layer differs.

@@ -79,11 +79,6 @@ public final class MlpInputBias extends BaseNetwork {
         return b.hasGradient() ? z.add(b) : Autograd.addConstantInPlace(z, b);
     }
 
-    @Override
-    public boolean supportsPopulation() {
-        return true;
-    }
-
     /**
      * The data term of the first layer is shared by all members: only the bias {@code phi_m W1phi}
      * differs, broadcast over the batch; the layers above run as one [M * B]-row batch.

@@ -194,7 +194,7 @@ public final class TaskNetwork implements AutoCloseable {
      * population head and the cross-entropy loss (the Smooth-AP surrogate is per unroll only).
      */
     public boolean supportsPopulation() {
-        return net.supportsPopulation() && !apSurrogate;
+        return !apSurrogate;
     }
 
     /**

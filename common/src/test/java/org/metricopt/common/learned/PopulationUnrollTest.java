@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.tasks.TaskSampler;
@@ -24,7 +26,8 @@ import org.metricopt.common.valuefn.ValueFunction;
  * member, the batched loss and gradient equal {@link TaskNetwork#lossAndGradient} (tolerance 1e-5
  * relative), and a population unroll equals the one-at-a-time unrolls with {@link
  * PredictedMetricRule} (phi and losses within 1e-4 relative over 15 steps: the same arithmetic,
- * summed in another order).
+ * summed in another order). Both networks: the MLP's input biases and the CNN's FiLM, whose random
+ * scales take both signs so each member picks its own pooling per channel.
  */
 class PopulationUnrollTest {
     private static final int H = 6;
@@ -35,9 +38,20 @@ class PopulationUnrollTest {
         return Perturbations.perturb(w, eps, 0.1, seed % 2 == 0 ? 1 : -1);
     }
 
-    @Test
-    void batchedLossAndGradientEqualEachMembersOwnForBinaryAndMulticlassTasks() {
-        MetricOptConfig config = Fixtures.smallConfig("inner.steps=10");
+    /** The small configuration of the given network kind; random phi of spread {@link #spread}. */
+    private static MetricOptConfig config(String kind, int steps) {
+        return Fixtures.smallConfig("inner.steps=" + steps, "network.kind=" + kind);
+    }
+
+    /** FiLM scales are 1 + gamma: a spread of 0.8 makes some negative. */
+    private static double spread(String kind) {
+        return "cnn".equals(kind) ? 0.8 : 0.3;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "cnn"})
+    void batchedLossAndGradientEqualEachMembersOwnForBinaryAndMulticlassTasks(String kind) {
+        MetricOptConfig config = config(kind, 10);
         TaskRunner runner = Fixtures.runner(config, Fixtures.randomTheta(config));
         TaskSampler sampler = new TaskSampler(config);
         int d = runner.network().adapterDim();
@@ -52,7 +66,7 @@ class PopulationUnrollTest {
             SplittableRandom rng = new SplittableRandom(i);
             float[] phis = new float[members * d];
             for (int k = 0; k < phis.length; k++) {
-                phis[k] = (float) (rng.nextGaussian() * 0.3);
+                phis[k] = (float) (rng.nextGaussian() * spread(kind));
             }
             int[] rows = org.metricopt.common.unroll.InnerLoop.minibatch(spec, 3);
             runner.withNetwork(
@@ -82,9 +96,10 @@ class PopulationUnrollTest {
         assertThat(checked).isPositive();
     }
 
-    @Test
-    void populationUnrollEqualsTheUnrollsOneAtATime() {
-        MetricOptConfig config = Fixtures.smallConfig("inner.steps=15");
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "cnn"})
+    void populationUnrollEqualsTheUnrollsOneAtATime(String kind) {
+        MetricOptConfig config = config(kind, 15);
         TaskRunner runner = Fixtures.runner(config, Fixtures.randomTheta(config));
         TaskSpec spec = new TaskSampler(config).sample(TaskSampler.META_TRAIN, 0, 1);
         int d = runner.network().adapterDim();
