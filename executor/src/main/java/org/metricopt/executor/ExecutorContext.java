@@ -18,6 +18,7 @@ import org.metricopt.common.nets.Theta;
  *     credentials, so {@link #toString} masks them)
  * @param datasetChecksum SHA-256 of the dataset files as the driver validated them before the first
  *     job, or null; an executor that reads other bytes under {@code dataRoot} refuses to run
+ * @param taskDataCacheMb {@code spark.task-data-cache-mb}: materialised task data kept per JVM
  */
 public record ExecutorContext(
         String dataRoot,
@@ -28,7 +29,8 @@ public record ExecutorContext(
         int djlThreads,
         TreeMap<String, String> hadoopSettings,
         long metricTimeoutMs,
-        String datasetChecksum)
+        String datasetChecksum,
+        int taskDataCacheMb)
         implements Serializable {
 
     public static ExecutorContext of(
@@ -45,7 +47,8 @@ public record ExecutorContext(
                 config.spark().djlThreads(),
                 new TreeMap<>(hadoopSettings),
                 config.inner().metricTimeoutMs(),
-                datasetChecksum);
+                datasetChecksum,
+                config.spark().taskDataCacheMb());
     }
 
     /** Like the record's, with credentials in the Hadoop settings masked (it may be logged). */
@@ -66,7 +69,10 @@ public record ExecutorContext(
                 + "]";
     }
 
-    /** Cache key of the per-JVM resources: what determines the loaded dataset and theta. */
+    /**
+     * Cache key of the per-JVM resources: what determines the loaded dataset and theta, and the
+     * size of the runner's task-data cache.
+     */
     String cacheKey() {
         return dataRoot
                 + "|"
@@ -78,7 +84,9 @@ public record ExecutorContext(
                 + "|"
                 + network.signature()
                 + "|"
-                + hadoopSettings;
+                + hadoopSettings
+                + "|"
+                + taskDataCacheMb;
     }
 
     static String thetaManifest(String thetaDir) {

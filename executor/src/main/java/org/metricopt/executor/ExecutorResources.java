@@ -11,6 +11,7 @@ import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.common.nets.EngineSetup;
 import org.metricopt.common.nets.Theta;
+import org.metricopt.common.tasks.TaskDataCache;
 import org.metricopt.common.unroll.TaskRunner;
 
 /**
@@ -53,7 +54,13 @@ public final class ExecutorResources {
         }
         int[] pool = DataSplits.of(ds, ctx.pretrainCount()).indices(Split.TASK_POOL);
         Theta theta = Theta.load(conf, ctx.thetaDir(), ctx.network());
-        return new TaskRunner(ds, pool, ctx.metaTestPoolFraction(), theta, ctx.metricTimeoutMs());
+        return new TaskRunner(
+                ds,
+                pool,
+                ctx.metaTestPoolFraction(),
+                theta,
+                ctx.metricTimeoutMs(),
+                TaskDataCache.capacityBytes(ctx.taskDataCacheMb()));
     }
 
     /** See {@link EngineSetup#configure}. */

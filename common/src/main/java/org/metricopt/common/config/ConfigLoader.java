@@ -253,7 +253,8 @@ public final class ConfigLoader {
                         sp.string("app-name"),
                         sp.intIn("partitions", 0, 1_000_000),
                         sp.intIn("djl-threads", 1, 1024),
-                        sp.bool("event-log"));
+                        sp.bool("event-log"),
+                        sp.intIn("task-data-cache-mb", 0, 1_000_000));
 
         int finetuneTasks = s.child("finetune").intIn("tasks", 1, 1_000_000);
 

@@ -10,7 +10,14 @@ import java.io.Serializable;
  * @param djlThreads intra-op threads of the PyTorch engine per task
  * @param eventLog write Spark's event log into the run directory ({@code eventlog/}), for a History
  *     Server, unless spark.eventLog.enabled is set already
+ * @param taskDataCacheMb per executor JVM, the materialised task data kept for the task's next
+ *     unroll (phase B after phase A, the methods of meta-test), in MiB; 0 keeps none
  */
 public record SparkSettings(
-        String master, String appName, int partitions, int djlThreads, boolean eventLog)
+        String master,
+        String appName,
+        int partitions,
+        int djlThreads,
+        boolean eventLog,
+        int taskDataCacheMb)
         implements Serializable {}

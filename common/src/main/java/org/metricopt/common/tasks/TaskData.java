@@ -46,6 +46,26 @@ public final class TaskData {
         this.sourceIndices = sourceIndices;
     }
 
+    /**
+     * The bytes the arrays hold (what keeping this task's data costs). The arrays are shared, never
+     * copied: no caller may write into them, since {@link TaskDataCache} hands the same instance to
+     * every later unroll of the task.
+     */
+    public long bytes() {
+        long n =
+                4L
+                        * ((long) trainX.length
+                                + trainY.length
+                                + valX.length
+                                + valY.length
+                                + testX.length
+                                + testY.length);
+        for (int[] s : sourceIndices) {
+            n += 4L * s.length;
+        }
+        return n;
+    }
+
     public float[] trainX() {
         return trainX;
     }

@@ -9,6 +9,7 @@ import org.metricopt.common.nets.BaseNetwork;
 import org.metricopt.common.nets.TaskNetwork;
 import org.metricopt.common.nets.Theta;
 import org.metricopt.common.tasks.TaskData;
+import org.metricopt.common.tasks.TaskDataCache;
 import org.metricopt.common.tasks.TaskSpec;
 
 /**
@@ -24,6 +25,7 @@ public final class TaskRunner {
     private final Theta theta;
     private final BaseNetwork network;
     private final long metricTimeoutMs;
+    private final TaskDataCache dataCache;
 
     public TaskRunner(
             FashionMnist dataset, int[] poolIndices, double metaTestPoolFraction, Theta theta) {
@@ -39,6 +41,22 @@ public final class TaskRunner {
             double metaTestPoolFraction,
             Theta theta,
             long metricTimeoutMs) {
+        this(dataset, poolIndices, metaTestPoolFraction, theta, metricTimeoutMs, 0L);
+    }
+
+    /**
+     * @param metricTimeoutMs per-call timeout of the task metric; 0 or less for none
+     * @param dataCacheBytes bytes of materialised task data kept for the same task's next unroll
+     *     (see {@link TaskDataCache}); 0 keeps none
+     */
+    public TaskRunner(
+            FashionMnist dataset,
+            int[] poolIndices,
+            double metaTestPoolFraction,
+            Theta theta,
+            long metricTimeoutMs,
+            long dataCacheBytes) {
+        this.dataCache = new TaskDataCache(dataCacheBytes);
         this.metricTimeoutMs = metricTimeoutMs;
         this.dataset = dataset;
         this.poolIndices = poolIndices;
@@ -56,8 +74,14 @@ public final class TaskRunner {
         return TimedMetric.wrap(Metrics.load(spec.metric()), metricTimeoutMs);
     }
 
+    /** The task's data, from this runner's cache when an earlier unroll of the task left it. */
     public TaskData data(TaskSpec spec) {
-        return TaskData.materialise(spec, dataset, poolIndices, metaTestPoolFraction);
+        return dataCache.get(
+                spec, () -> TaskData.materialise(spec, dataset, poolIndices, metaTestPoolFraction));
+    }
+
+    public TaskDataCache dataCache() {
+        return dataCache;
     }
 
     private static void closeQuietly(AutoCloseable c) {

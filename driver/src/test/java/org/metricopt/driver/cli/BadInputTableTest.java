@@ -245,6 +245,12 @@ class BadInputTableTest {
                         "unknown meta-train optimizer",
                         "meta-train.optimizers=[sgd, rmsprop]",
                         "meta-train.optimizers"));
+        rows.add(
+                setRow(
+                        "negative task-data cache",
+                        "spark.task-data-cache-mb=-1",
+                        "spark.task-data-cache-mb",
+                        "-1"));
         rows.add(setRow("unknown network kind", "network.kind=transformer", "network.kind"));
         rows.add(setRow("a value with a line break", "network.kind=\"mlp\\ncnn\"", "network.kind"));
         rows.add(
