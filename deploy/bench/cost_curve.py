@@ -15,7 +15,8 @@ baseline method on the same held-out tasks:
 Cost is executor-core-hours: the executors' compute seconds of phase A (`executor_compute_s`,
 the value function's unrolls, adaptations and probes) and phase B (`es_executor_compute_s`, the
 perturbed learned-optimizer unrolls), summed over the iterations before the checkpoint (each task
-runs on one core with one PyTorch thread). The joint run's phase A is what a value-only run with the
+runs on one core with one PyTorch thread). Wall hours are the iterations' own (phase A, the driver's
+step, phase B), so the gap of a resumed run does not count. The joint run's phase A is what a value-only run with the
 same settings does, so (A + B) / A is the cost of joint training against value-only training; a
 value-only run's metrics (--value-only) give the same ratio against a separate run, which is only
 comparable when both ran the same code on the same machine.
@@ -54,9 +55,10 @@ def main():
     it = per_iteration(args.metrics, "metrics --run-dir RUN")
     phase_a = [seconds(d, "executor_compute_s") for d in it]
     phase_b = [seconds(d, "es_executor_compute_s") for d in it]
-    start = int(it[0]["timestamp_ms"]) - 1000 * (seconds(it[0], "unroll_wall_s")
-                                                 + seconds(it[0], "phase_b_wall_s")
-                                                 + seconds(it[0], "driver_s"))
+    # Wall time inside the iterations (phase A, the driver's step, phase B), not the timestamps:
+    # a resumed or extended run has a gap between its sessions.
+    wall = [seconds(d, "unroll_wall_s") + seconds(d, "driver_s") + seconds(d, "phase_b_wall_s")
+            for d in it]
     base = eval_results(args.baseline) if args.baseline else None
 
     points = []
@@ -77,7 +79,7 @@ def main():
         print("| ---: | ---: | ---: | " + " | ".join("---" for _ in families) + " |")
         for k, r in points:
             core_h = (sum(phase_a[:k]) + sum(phase_b[:k])) / 3600
-            wall_h = 0.0 if k == 0 else (int(it[k - 1]["timestamp_ms"]) - start) / 3.6e6
+            wall_h = sum(wall[:k]) / 3600
             cells = []
             for fam in families:
                 vals = [v for key, v in r.items() if key[0] == fam and key[2] == args.method]
