@@ -26,31 +26,27 @@ def main():
     ap.add_argument("--objective", choices=("regret", "mean-relative", "mean-change"), default="regret",
                     help="learned-optimizer.metric-objective of the run")
     args = ap.parse_args()
-    header, table = rows(sys.stdin, "standard input", "metrics --run-dir RUN")
-    data = [[d[h] for h in header] for d in table]
-    col = {name: header.index(name) for name in
-           ("iteration", "es_pairs", "es_diverged_unrolls", "es_mean_opt_loss", "es_grad_norm")}
+    header, data = rows(sys.stdin, "standard input", "metrics --run-dir RUN")
     # Runs logged before es_capped_unrolls existed show "-" there.
-    capped = header.index("es_capped_unrolls") if "es_capped_unrolls" in header else None
-    data.sort(key=lambda c: int(c[col["iteration"]]))
+    has_capped = "es_capped_unrolls" in header
+    data.sort(key=lambda d: int(d["iteration"]))
     still = args.metric_weight * math.log(2) if args.objective == "regret" else 0.0
     level = "lambda ln 2 = " if args.objective == "regret" else "(mean forms) "
     print("| iteration | es_mean_opt_loss | diverged unrolls / pairs | unrolls at the penalty /"
           " unrolls | ES gradient norm |")
     print("| ---: | ---: | ---: | ---: | ---: |")
-    for i, c in enumerate(data):
+    for i, d in enumerate(data):
         if i % args.every != 0 and i != len(data) - 1:
             continue
-        print(f"| {int(c[col['iteration']])} | {float(c[col['es_mean_opt_loss']]):.1f} "
-              f"| {c[col['es_diverged_unrolls']]} / {c[col['es_pairs']]} "
-              f"| {c[capped] if capped is not None else '-'} / {2 * int(c[col['es_pairs']])} "
-              f"| {float(c[col['es_grad_norm']]):.0f} |")
-    tail = [float(c[col["es_mean_opt_loss"]]) for c in data[-50:]]
+        print(f"| {int(d['iteration'])} | {float(d['es_mean_opt_loss']):.1f} "
+              f"| {d['es_diverged_unrolls']} / {d['es_pairs']} "
+              f"| {d['es_capped_unrolls'] if has_capped else '-'} / {2 * int(d['es_pairs'])} "
+              f"| {float(d['es_grad_norm']):.0f} |")
+    tail = [float(d["es_mean_opt_loss"]) for d in data[-50:]]
     print()
     print(f"mean es_mean_opt_loss over the last {len(tail)} iterations: "
           f"{sum(tail) / len(tail):.1f}; an optimizer that never moves scores "
           f"{level}{still:.1f}")
-
 
 if __name__ == "__main__":
     main()
