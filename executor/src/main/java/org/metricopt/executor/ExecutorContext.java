@@ -70,8 +70,10 @@ public record ExecutorContext(
     }
 
     /**
-     * Cache key of the per-JVM resources: what determines the loaded dataset and theta, and the
-     * size of the runner's task-data cache.
+     * Cache key of the per-JVM resources: every field the runner is built from (the loaded dataset
+     * and theta, the checksum they were verified against, the metric timeout and the size of the
+     * task-data cache), so that a JVM serving two runs never hands the second one the first one's
+     * runner. Only {@code djlThreads} is left out: the engine is configured per call.
      */
     String cacheKey() {
         return dataRoot
@@ -85,6 +87,10 @@ public record ExecutorContext(
                 + network.signature()
                 + "|"
                 + hadoopSettings
+                + "|"
+                + metricTimeoutMs
+                + "|"
+                + datasetChecksum
                 + "|"
                 + taskDataCacheMb;
     }

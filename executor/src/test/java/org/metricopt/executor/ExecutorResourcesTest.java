@@ -45,6 +45,72 @@ class ExecutorResourcesTest {
                 .contains("than the driver validated (sha256 " + "0".repeat(64) + ")");
     }
 
+    /**
+     * A JVM that serves two runs (local mode, a notebook, a long-lived executor) keys its runner by
+     * the context: a run that differs from the first in any field the runner is built from (the
+     * metric timeout, the checksum the dataset must match, the cache size, ...) must not get the
+     * first run's runner. Each component but the per-call DJL thread count is changed in turn.
+     */
+    @Test
+    void everyFieldTheRunnerIsBuiltFromIsInItsCacheKey() throws Exception {
+        ExecutorContext base =
+                ExecutorContext.of(
+                        ConfigLoader.load(null, List.of()),
+                        "/theta",
+                        Map.of("fs.defaultFS", "file:///"),
+                        "a".repeat(64));
+        java.lang.reflect.RecordComponent[] components =
+                ExecutorContext.class.getRecordComponents();
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+        }
+        java.lang.reflect.Constructor<ExecutorContext> make =
+                ExecutorContext.class.getDeclaredConstructor(types);
+        int checked = 0;
+        for (int i = 0; i < components.length; i++) {
+            String name = components[i].getName();
+            if (name.equals("djlThreads")) {
+                continue;
+            }
+            Object[] args = new Object[components.length];
+            for (int j = 0; j < components.length; j++) {
+                args[j] = components[j].getAccessor().invoke(base);
+            }
+            args[i] = otherValue(args[i]);
+            ExecutorContext changed = make.newInstance(args);
+            assertThat(changed.cacheKey()).as(name).isNotEqualTo(base.cacheKey());
+            checked++;
+        }
+        assertThat(checked).isEqualTo(components.length - 1);
+    }
+
+    private static Object otherValue(Object value) {
+        if (value instanceof String s) {
+            return s + "x";
+        }
+        if (value instanceof Integer n) {
+            return n + 1;
+        }
+        if (value instanceof Long n) {
+            return n + 1;
+        }
+        if (value instanceof Double x) {
+            return x / 2;
+        }
+        if (value instanceof java.util.TreeMap<?, ?> m) {
+            java.util.TreeMap<String, String> other = new java.util.TreeMap<>();
+            m.forEach((k, v) -> other.put(k.toString(), v.toString()));
+            other.put("fs.extra", "1");
+            return other;
+        }
+        if (value instanceof org.metricopt.common.config.NetworkConfig n) {
+            return new org.metricopt.common.config.NetworkConfig(
+                    n.kind(), n.mlpAdapterDim() + 1, n.mlpHidden(), n.cnnChannels());
+        }
+        throw new AssertionError("no other value for a " + value.getClass());
+    }
+
     @Test
     void aLoggedContextMasksCredentials() {
         MetricOptConfig config = ConfigLoader.load(null, List.of());
