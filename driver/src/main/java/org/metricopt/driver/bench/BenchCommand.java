@@ -162,8 +162,22 @@ public final class BenchCommand implements Callable<Integer> {
                         "Fashion-MNIST directory (default: " + FashionMnist.DEFAULT_ROOT + ").")
         String dataRoot = FashionMnist.DEFAULT_ROOT;
 
+        @Option(
+                names = "--members",
+                paramLabel = "M",
+                description =
+                        "Adapters per batched graph (phase B's population graph on one"
+                                + " minibatch); figures then count member-steps, an upper bound"
+                                + " on what batching M tasks per graph gains (default: 1, the"
+                                + " single-task loop).")
+        int members = 1;
+
         /** Rejects values the parser accepts but the benchmark cannot use. */
         void validate() {
+            if (members < 1) {
+                throw new ParameterException(
+                        spec.commandLine(), "--members must be at least 1; got " + members);
+            }
             if (repeats < 1) {
                 throw new ParameterException(
                         spec.commandLine(), "--repeats must be at least 1; got " + repeats);
@@ -196,7 +210,10 @@ public final class BenchCommand implements Callable<Integer> {
                                 + steps
                                 + " timed steps, batch "
                                 + InnerLoopBench.BATCH
-                                + ", 1 intra-op thread; load average "
+                                + ", "
+                                + members
+                                + (members == 1 ? " adapter" : " adapters")
+                                + " per graph, 1 intra-op thread; load average "
                                 + Machine.loadAverage());
                 out.flush();
             }
@@ -207,9 +224,13 @@ public final class BenchCommand implements Callable<Integer> {
                                     warmupSteps,
                                     steps,
                                     config.conf,
-                                    config.overrides)
+                                    config.overrides,
+                                    members)
                             .run(repeats);
-            print(out, figures(workload, r.stepsPerSecond(), r.stepsPerCpuSecond()), output.json);
+            print(
+                    out,
+                    figures(workload, members, r.stepsPerSecond(), r.stepsPerCpuSecond()),
+                    output.json);
             if (!output.json) {
                 out.printf(
                         java.util.Locale.ROOT,
@@ -225,14 +246,27 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
 
+        /**
+         * The single-task figures keep their names; with M members they are member-steps, named so
+         * that a table never mixes the two.
+         */
         static List<Figure> figures(
-                Workload workload, double[] stepsPerSecond, double[] stepsPerCpuSecond) {
+                Workload workload,
+                int members,
+                double[] stepsPerSecond,
+                double[] stepsPerCpuSecond) {
+            String prefix = members == 1 ? "" : "members" + members + "_member_";
             return List.of(
-                    new Figure("inner-loop", workload.id(), "steps_per_s", "1/s", stepsPerSecond),
                     new Figure(
                             "inner-loop",
                             workload.id(),
-                            "steps_per_cpu_s",
+                            prefix + "steps_per_s",
+                            "1/s",
+                            stepsPerSecond),
+                    new Figure(
+                            "inner-loop",
+                            workload.id(),
+                            prefix + "steps_per_cpu_s",
                             "1/s",
                             stepsPerCpuSecond));
         }

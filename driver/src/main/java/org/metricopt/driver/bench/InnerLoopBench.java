@@ -26,6 +26,13 @@ import org.metricopt.common.unroll.PhiOptimizer;
  * #BATCH}, and minibatch k made of images {@code (128 k + i) mod 10000} for i in [0, 128). Theta is
  * random (He-normal, {@link Theta#initialise}): the cost of a step does not depend on its values.
  * Each run starts from phi = 0, takes the warm-up steps untimed and then the timed steps.
+ *
+ * <p>With {@code members} M above 1, each step is one batched graph of M adapters on the same
+ * minibatch ({@link TaskNetwork#populationLossAndGradient}, phase B's population graph), each
+ * adapter taking its own SGD step, and the figures count member-steps. A graph that batches M
+ * <em>tasks</em> does the same matmuls and more (a gather per task, a label set per task), so its
+ * member-steps per second bound what batching tasks into one graph can gain on this machine
+ * (docs/DESIGN.md section 5).
  */
 public final class InnerLoopBench {
     /** Training images the minibatches cycle through. */
@@ -67,6 +74,7 @@ public final class InnerLoopBench {
 
     private final String conf;
     private final List<String> overrides;
+    private final int members;
 
     public InnerLoopBench(Workload workload, String dataRoot, int warmupSteps, int timedSteps) {
         this(workload, dataRoot, warmupSteps, timedSteps, null, List.of());
@@ -83,6 +91,23 @@ public final class InnerLoopBench {
             int timedSteps,
             String conf,
             List<String> overrides) {
+        this(workload, dataRoot, warmupSteps, timedSteps, conf, overrides, 1);
+    }
+
+    /**
+     * @param members adapters per batched graph (1: the single-task loop)
+     */
+    public InnerLoopBench(
+            Workload workload,
+            String dataRoot,
+            int warmupSteps,
+            int timedSteps,
+            String conf,
+            List<String> overrides,
+            int members) {
+        if (members < 1) {
+            throw new IllegalArgumentException("members must be >= 1; got " + members);
+        }
         if (warmupSteps < 1 || timedSteps < 1) {
             throw new IllegalArgumentException(
                     "warm-up steps and timed steps must both be >= 1; got "
@@ -96,6 +121,7 @@ public final class InnerLoopBench {
         this.timedSteps = timedSteps;
         this.conf = conf;
         this.overrides = List.copyOf(overrides);
+        this.members = members;
     }
 
     /** The network of {@code workload}: the project defaults with {@code network.kind} set. */
@@ -152,9 +178,11 @@ public final class InnerLoopBench {
      * and writes the first and the last loss.
      */
     private double[] timedRun(TaskNetwork task, int d, double[] losses) {
-        float[] phi = new float[d];
-        float[] grad = new float[d];
-        PhiOptimizer sgd = new PhiOptimizer.Sgd(LEARNING_RATE, 0.0, d);
+        float[] phi = new float[members * d];
+        float[] grad = new float[members * d];
+        // Without momentum SGD is elementwise, so one rule over the M adapters laid end to end
+        // is each adapter's own SGD step.
+        PhiOptimizer sgd = new PhiOptimizer.Sgd(LEARNING_RATE, 0.0, members * d);
         int k = 0;
         losses[0] = step(task, sgd, phi, grad, k++);
         while (k < warmupSteps) {
@@ -170,12 +198,17 @@ public final class InnerLoopBench {
         long elapsed = System.nanoTime() - start;
         long cpu = threads.getCurrentThreadCpuTime() - cpuStart;
         losses[1] = loss;
-        return new double[] {timedSteps * 1e9 / elapsed, timedSteps * 1e9 / cpu};
+        double memberSteps = (double) timedSteps * members;
+        return new double[] {memberSteps * 1e9 / elapsed, memberSteps * 1e9 / cpu};
     }
 
-    private static double step(
-            TaskNetwork task, PhiOptimizer sgd, float[] phi, float[] grad, int k) {
-        double loss = task.lossAndGradient(phi, rows(k, BATCH, IMAGES), grad);
+    /** One step of every member; returns the first member's loss. */
+    private double step(TaskNetwork task, PhiOptimizer sgd, float[] phi, float[] grad, int k) {
+        int[] rows = rows(k, BATCH, IMAGES);
+        double loss =
+                members == 1
+                        ? task.lossAndGradient(phi, rows, grad)
+                        : task.populationLossAndGradient(phi, members, rows, grad)[0];
         sgd.step(phi, grad, loss, k);
         return loss;
     }

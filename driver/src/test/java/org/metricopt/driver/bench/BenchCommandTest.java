@@ -190,7 +190,7 @@ class BenchCommandTest {
         BenchCommand.print(
                 new PrintWriter(sw),
                 BenchCommand.InnerLoop.figures(
-                        Workload.CNN_FILM, new double[] {20, 22, 21}, new double[] {30, 31, 32}),
+                        Workload.CNN_FILM, 1, new double[] {20, 22, 21}, new double[] {30, 31, 32}),
                 true);
         String[] lines = sw.toString().split("\n");
         assertThat(lines).hasSize(2);
@@ -199,6 +199,26 @@ class BenchCommandTest {
                 .startsWith(
                         "{\"bench\":\"inner-loop\",\"workload\":\"cnn-film\","
                                 + "\"figure\":\"steps_per_s\",\"unit\":\"1/s\",\"median\":21.0");
+    }
+
+    @Test
+    void innerLoopMembersNameTheirFiguresAndMustBePositive() {
+        assertThat(parsed("inner-loop", BenchCommand.InnerLoop.class).members).isEqualTo(1);
+        assertThat(parsed("inner-loop", BenchCommand.InnerLoop.class, "--members", "8").members)
+                .isEqualTo(8);
+        assertThat(
+                        BenchCommand.InnerLoop.figures(
+                                        Workload.MLP_INPUT_BIAS,
+                                        8,
+                                        new double[] {1},
+                                        new double[] {2})
+                                .stream()
+                                .map(Figure::figure))
+                .containsExactly("members8_member_steps_per_s", "members8_member_steps_per_cpu_s");
+        StringWriter err = new StringWriter();
+        assertThat(cli(new StringWriter(), err).execute("inner-loop", "--members", "0"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--members must be at least 1; got 0");
     }
 
     @Test
