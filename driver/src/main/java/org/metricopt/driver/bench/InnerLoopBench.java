@@ -32,7 +32,7 @@ import org.metricopt.common.unroll.PhiOptimizer;
  * adapter taking its own SGD step, and the figures count member-steps. A graph that batches M
  * <em>tasks</em> does the same matmuls and more (a gather per task, a label set per task), so its
  * member-steps per second bound what batching tasks into one graph can gain on this machine
- * (docs/DESIGN.md section 5).
+ * (docs/DESIGN.md section 4, phase B).
  */
 public final class InnerLoopBench {
     /** Training images the minibatches cycle through. */
@@ -77,24 +77,12 @@ public final class InnerLoopBench {
     private final int members;
 
     public InnerLoopBench(Workload workload, String dataRoot, int warmupSteps, int timedSteps) {
-        this(workload, dataRoot, warmupSteps, timedSteps, null, List.of());
+        this(workload, dataRoot, warmupSteps, timedSteps, null, List.of(), 1);
     }
 
     /**
      * @param conf configuration file whose network settings the loop uses (null: the defaults)
      * @param overrides configuration overrides; the workload's {@code network.kind} comes last
-     */
-    public InnerLoopBench(
-            Workload workload,
-            String dataRoot,
-            int warmupSteps,
-            int timedSteps,
-            String conf,
-            List<String> overrides) {
-        this(workload, dataRoot, warmupSteps, timedSteps, conf, overrides, 1);
-    }
-
-    /**
      * @param members adapters per batched graph (1: the single-task loop)
      */
     public InnerLoopBench(
