@@ -48,6 +48,7 @@ public final class FinetuneJob {
                                 specs.size() + " finetuning tasks",
                                 specs,
                                 partitions,
+                                null,
                                 new FinetunePartition(ctx)));
         out.sort(Comparator.comparingInt(Trajectory::index));
         return out;

@@ -1,16 +1,21 @@
 package org.metricopt.driver;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.SparkSession;
 import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.FashionMnist;
@@ -19,6 +24,7 @@ import org.metricopt.common.errors.MetricOptException;
 import org.metricopt.executor.ExecutorContext;
 import org.metricopt.executor.MetricOptKryoRegistrator;
 import scala.Tuple2;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Creates the Spark session of a run. Under spark-submit the master and resources come from
@@ -241,7 +247,8 @@ public final class SparkSessions {
     /**
      * Runs {@code fn} over {@code items} split into {@code partitions} as one Spark job in the
      * named job group (so the Spark UI reads as meta-iterations and phases) and collects the
-     * results in item order.
+     * results in item order. {@code locations}, when not null, gives a preferred location per item
+     * ({@link #located}): it changes only where the partitions run, never what they return.
      */
     public static <T, R> List<R> runJob(
             SparkSession spark,
@@ -249,8 +256,9 @@ public final class SparkSessions {
             String description,
             List<T> items,
             int partitions,
+            List<String> locations,
             FlatMapFunction<Iterator<T>, R> fn) {
-        return submitJob(spark, group, description, items, partitions, fn).await();
+        return submitJob(spark, group, description, items, partitions, locations, fn).await();
     }
 
     /**
@@ -265,16 +273,60 @@ public final class SparkSessions {
             String description,
             List<T> items,
             int partitions,
+            List<String> locations,
             FlatMapFunction<Iterator<T>, R> fn) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        JavaRDD<T> rdd =
+                locations == null
+                        ? jsc.parallelize(items, partitions)
+                        : located(jsc, items, partitions, locations);
         jsc.setJobGroup(group, group + ": " + description, true);
         try {
             // The job group is captured when the job is submitted, inside collectAsync.
-            return new PendingJob<>(
-                    jsc.parallelize(items, partitions).mapPartitions(fn).collectAsync());
+            return new PendingJob<>(rdd.mapPartitions(fn).collectAsync());
         } finally {
             jsc.clearJobGroup();
         }
+    }
+
+    /**
+     * {@code items} in {@code partitions} partitions with the boundaries {@code parallelize} gives
+     * them (partition i holds items [i n / p, (i + 1) n / p)), each preferring the location that
+     * most of its items name ({@code locations.get(k)} for item k; "" names none; a tie goes to the
+     * one named first). The items are shipped as registered {@code Object[]} slices.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> JavaRDD<T> located(
+            JavaSparkContext jsc, List<T> items, int partitions, List<String> locations) {
+        if (locations.size() != items.size()) {
+            throw new IllegalArgumentException(
+                    locations.size() + " locations for " + items.size() + " items");
+        }
+        int n = items.size();
+        List<Tuple2<Object[], scala.collection.immutable.Seq<String>>> slices = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            int start = (int) ((long) i * n / partitions);
+            int end = (int) ((long) (i + 1) * n / partitions);
+            Map<String, Integer> votes = new LinkedHashMap<>();
+            for (int k = start; k < end; k++) {
+                if (!locations.get(k).isEmpty()) {
+                    votes.merge(locations.get(k), 1, Integer::sum);
+                }
+            }
+            List<String> preferred = new ArrayList<>();
+            votes.entrySet().stream()
+                    .max(Comparator.comparingInt(Map.Entry<String, Integer>::getValue))
+                    .ifPresent(e -> preferred.add(e.getKey()));
+            slices.add(
+                    new Tuple2<>(
+                            items.subList(start, end).toArray(),
+                            CollectionConverters.asScala(preferred).toList()));
+        }
+        scala.reflect.ClassTag<Object[]> tag =
+                scala.reflect.ClassTag$.MODULE$.apply(Object[].class);
+        RDD<Object[]> rdd = jsc.sc().makeRDD(CollectionConverters.asScala(slices).toList(), tag);
+        return JavaRDD.fromRDD(rdd, tag)
+                .flatMap(slice -> ((List<T>) Arrays.asList(slice)).iterator());
     }
 
     /** A submitted Spark job whose collected results have not been waited for yet. */

@@ -86,6 +86,7 @@ public final class AdaptingPartition<T> implements FlatMapFunction<Iterator<T>, 
                     }
                 };
         Iterator<Trajectory> trajectories = unrolls.call(recorded);
+        String executor = ExecutorLocation.current();
         ValueLearner learner =
                 values == null ? null : new ValueLearner(valueFunction, adapterDim, families, seed);
         return new Iterator<>() {
@@ -99,7 +100,7 @@ public final class AdaptingPartition<T> implements FlatMapFunction<Iterator<T>, 
                 Trajectory t = trajectories.next();
                 TaskSpec spec = specs.remove(t.index());
                 if (learner == null || !t.ok() || spec == null) {
-                    return new PhaseAResult(t, null);
+                    return new PhaseAResult(t, null, executor);
                 }
                 MetaTestPayload p = values.value();
                 long start = System.nanoTime();
@@ -107,7 +108,9 @@ public final class AdaptingPartition<T> implements FlatMapFunction<Iterator<T>, 
                 // The task's executor time includes its adaptation, as the executor-share
                 // figures of the metrics log expect.
                 return new PhaseAResult(
-                        t.withComputeNanos(t.computeNanos() + System.nanoTime() - start), a);
+                        t.withComputeNanos(t.computeNanos() + System.nanoTime() - start),
+                        a,
+                        executor);
             }
         };
     }

@@ -292,13 +292,17 @@ final class KryoCodecs {
         }
     }
 
-    /** Serializer of {@link PhaseAResult}: the trajectory, then the adaptation if any. */
+    /**
+     * Serializer of {@link PhaseAResult}: the trajectory, the executor's location, then the
+     * adaptation if any.
+     */
     static final class PhaseAResultSerializer extends Serializer<PhaseAResult> {
         private final TrajectorySerializer trajectories = new TrajectorySerializer();
 
         @Override
         public void write(Kryo kryo, Output out, PhaseAResult r) {
             trajectories.write(kryo, out, r.trajectory());
+            out.writeString(r.executor());
             TaskAdaptation a = r.adaptation();
             out.writeBoolean(a != null);
             if (a != null) {
@@ -320,8 +324,9 @@ final class KryoCodecs {
         @Override
         public PhaseAResult read(Kryo kryo, Input in, Class<PhaseAResult> type) {
             Trajectory t = trajectories.read(kryo, in, Trajectory.class);
+            String executor = in.readString();
             if (!in.readBoolean()) {
-                return new PhaseAResult(t, null);
+                return new PhaseAResult(t, null, executor);
             }
             return new PhaseAResult(
                     t,
@@ -336,7 +341,8 @@ final class KryoCodecs {
                             in.readDouble(),
                             in.readDouble(),
                             in.readDouble(),
-                            in.readDouble()));
+                            in.readDouble()),
+                    executor);
         }
     }
 }

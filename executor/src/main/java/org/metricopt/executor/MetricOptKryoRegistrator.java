@@ -38,5 +38,7 @@ public final class MetricOptKryoRegistrator implements KryoRegistrator {
         kryo.register(long[].class);
         kryo.register(String[].class);
         kryo.register(Object[].class);
+        // The slices of a job with preferred locations (phase B with spark.phase-b-locality).
+        kryo.register(Object[][].class);
     }
 }

@@ -135,8 +135,10 @@ class KryoCodecsTest {
                         0.5,
                         Double.NaN,
                         1.0);
-        PhaseAResult back = roundTrip(new PhaseAResult(t, a), PhaseAResult.class);
+        PhaseAResult back =
+                roundTrip(new PhaseAResult(t, a, "executor_10.0.0.2_7"), PhaseAResult.class);
         assertThat(back.trajectory()).usingRecursiveComparison().isEqualTo(t);
+        assertThat(back.executor()).isEqualTo("executor_10.0.0.2_7");
         assertThat(back.adaptation())
                 .usingRecursiveComparison()
                 .ignoringFields("spearmanPrior")
@@ -144,7 +146,9 @@ class KryoCodecsTest {
         assertThat(back.adaptation().spearmanPrior()).isNaN();
         assertThat(Float.floatToRawIntBits(back.adaptation().adapted()[1]))
                 .isEqualTo(Float.floatToRawIntBits(-0f));
-        assertThat(roundTrip(new PhaseAResult(t, null), PhaseAResult.class).adaptation()).isNull();
+        PhaseAResult bare = roundTrip(new PhaseAResult(t, null, ""), PhaseAResult.class);
+        assertThat(bare.adaptation()).isNull();
+        assertThat(bare.executor()).isEmpty();
     }
 
     @Test

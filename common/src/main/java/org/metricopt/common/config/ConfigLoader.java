@@ -254,7 +254,8 @@ public final class ConfigLoader {
                         sp.intIn("partitions", 0, 1_000_000),
                         sp.intIn("djl-threads", 1, 1024),
                         sp.bool("event-log"),
-                        sp.intIn("task-data-cache-mb", 0, 1_000_000));
+                        sp.intIn("task-data-cache-mb", 0, 1_000_000),
+                        sp.bool("phase-b-locality"));
 
         int finetuneTasks = s.child("finetune").intIn("tasks", 1, 1_000_000);
 

@@ -12,6 +12,8 @@ import java.io.Serializable;
  *     Server, unless spark.eventLog.enabled is set already
  * @param taskDataCacheMb per executor JVM, the materialised task data kept for the task's next
  *     unroll (phase B after phase A, the methods of meta-test), in MiB; 0 keeps none
+ * @param phaseBLocality ask Spark to run each task's phase-B unit on the executor that ran its
+ *     phase-A unroll, whose task-data cache holds the task
  */
 public record SparkSettings(
         String master,
@@ -19,5 +21,6 @@ public record SparkSettings(
         int partitions,
         int djlThreads,
         boolean eventLog,
-        int taskDataCacheMb)
+        int taskDataCacheMb,
+        boolean phaseBLocality)
         implements Serializable {}

@@ -464,6 +464,7 @@ public final class MetaTestJob {
                 units.size() + " unrolls",
                 units,
                 SparkSessions.partitions(spark, config, units.size()),
+                null,
                 evalPartition(ctx, config, vf));
     }
 

@@ -176,8 +176,10 @@ public final class MetaTrainJob {
         long t1 = System.nanoTime();
         List<Trajectory> trajs = new ArrayList<>();
         Map<Integer, TaskAdaptation> adapted = new HashMap<>();
+        Map<Integer, String> executors = new HashMap<>();
         for (PhaseAResult r : results) {
             trajs.add(r.trajectory());
+            executors.put(r.trajectory().index(), r.executor());
             if (r.adaptation() != null) {
                 adapted.put(r.trajectory().index(), r.adaptation());
             }
@@ -216,7 +218,7 @@ public final class MetaTrainJob {
                             bar.phase(it, "ES pairs");
                             long start = System.nanoTime();
                             try {
-                                return phaseB(spark, config, ctx, it, work);
+                                return phaseB(spark, config, ctx, it, work, executors);
                             } finally {
                                 phaseBNanos[0] = System.nanoTime() - start;
                             }
@@ -233,16 +235,27 @@ public final class MetaTrainJob {
 
     /**
      * Phase B on the executors (docs/DESIGN.md section 4): the payload is broadcast once, the units
-     * spread over the partitions; each returns only its key and two losses per pair.
+     * spread over the partitions; each returns only its key and two losses per pair. With
+     * spark.phase-b-locality each partition prefers the executor that ran most of its tasks in
+     * phase A ({@code executors}, by task index), whose task-data cache holds them.
      */
     private static List<EsResult> phaseB(
             SparkSession spark,
             MetricOptConfig config,
             ExecutorContext ctx,
             long it,
-            MetaLearner.PhaseB work) {
+            MetaLearner.PhaseB work,
+            Map<Integer, String> executors) {
         var lo = config.learnedOptimizer();
         List<EsUnit> units = work.units();
+        List<String> locations = null;
+        if (config.spark().phaseBLocality()) {
+            locations = new ArrayList<>();
+            for (EsUnit u : units) {
+                locations.add(executors.getOrDefault(u.task(), ""));
+            }
+        }
+        List<String> preferred = locations;
         return SparkSessions.withBroadcast(
                 spark,
                 work.payload(),
@@ -253,6 +266,7 @@ public final class MetaTrainJob {
                                 work.pairs() + " antithetic ES pairs in " + units.size() + " units",
                                 units,
                                 SparkSessions.partitions(spark, config, units.size()),
+                                preferred,
                                 new EsPartition(
                                         ctx, config.seed(), config.valueFunction(), lo, b)));
     }

@@ -134,6 +134,7 @@ final class PhaseAPipeline implements AutoCloseable {
                     description(units.size(), "learned-optimizer unrolls", adapt),
                     units,
                     SparkSessions.partitions(spark, config, units.size()),
+                    null,
                     adapting(
                             MetaTestJob.evalPartition(ctx, config, payload),
                             EvalUnit::spec,
@@ -146,6 +147,7 @@ final class PhaseAPipeline implements AutoCloseable {
                 description(specs.size(), "finetuning tasks", adapt),
                 specs,
                 SparkSessions.partitions(spark, config, specs.size()),
+                null,
                 adapting(new FinetunePartition(ctx), s -> s, adapt ? payload : null, it));
     }
 

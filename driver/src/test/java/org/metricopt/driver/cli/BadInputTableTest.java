@@ -251,6 +251,12 @@ class BadInputTableTest {
                         "spark.task-data-cache-mb=-1",
                         "spark.task-data-cache-mb",
                         "-1"));
+        rows.add(
+                setRow(
+                        "phase-B locality not a boolean",
+                        "spark.phase-b-locality=sometimes",
+                        "spark.phase-b-locality",
+                        "sometimes"));
         rows.add(setRow("unknown network kind", "network.kind=transformer", "network.kind"));
         rows.add(setRow("a value with a line break", "network.kind=\"mlp\\ncnn\"", "network.kind"));
         rows.add(
