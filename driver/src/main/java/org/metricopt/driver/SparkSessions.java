@@ -298,6 +298,9 @@ public final class SparkSessions {
     @SuppressWarnings("unchecked")
     static <T> JavaRDD<T> located(
             JavaSparkContext jsc, List<T> items, int partitions, List<String> locations) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1; got " + partitions);
+        }
         if (locations.size() != items.size()) {
             throw new IllegalArgumentException(
                     locations.size() + " locations for " + items.size() + " items");

@@ -63,6 +63,20 @@ class LocatedJobTest extends SparkTestBase {
                     List<String> none = new ArrayList<>(Collections.nCopies(10, ""));
                     JavaRDD<String> nowhere = SparkSessions.located(jsc, items, 4, none);
                     assertThat(preferred(nowhere, 0)).isEmpty();
+                    // Spark reads the strings as executor locations, not as host names.
+                    var parsed =
+                            CollectionConverters.asJava(
+                                            rdd.context()
+                                                    .dagScheduler()
+                                                    .getPreferredLocs(rdd.rdd(), 2))
+                                    .get(0);
+                    assertThat(parsed)
+                            .isInstanceOf(
+                                    org.apache.spark.scheduler.ExecutorCacheTaskLocation.class);
+                    var executor = (org.apache.spark.scheduler.ExecutorCacheTaskLocation) parsed;
+                    assertThat(executor.host()).isEqualTo("10.0.0.2");
+                    assertThat(executor.executorId()).isEqualTo("2");
+                    assertThat(ExecutorLocation.of("node_7", "3")).isEmpty();
                     assertThat(preferred(jsc.parallelize(items, 3), 0)).isEmpty();
 
                     for (int partitions : new int[] {1, 3, 7, 12}) {
@@ -76,6 +90,8 @@ class LocatedJobTest extends SparkTestBase {
                     }
                     assertThatThrownBy(() -> SparkSessions.located(jsc, items, 2, List.of(A)))
                             .hasMessageContaining("1 locations for 10 items");
+                    assertThatThrownBy(() -> SparkSessions.located(jsc, List.of(), 0, List.of()))
+                            .hasMessageContaining("partitions must be >= 1; got 0");
                 });
     }
 

@@ -76,6 +76,15 @@ public record ExecutorContext(
      * runner. Only {@code djlThreads} is left out: the engine is configured per call.
      */
     String cacheKey() {
+        return dataKey() + "|" + metricTimeoutMs + "|" + taskDataCacheMb;
+    }
+
+    /**
+     * What the loaded dataset, its task pool and theta depend on, and the checksum the dataset was
+     * verified against: runners whose contexts differ only in the metric timeout or the cache size
+     * share them.
+     */
+    String dataKey() {
         return dataRoot
                 + "|"
                 + pretrainCount
@@ -88,11 +97,7 @@ public record ExecutorContext(
                 + "|"
                 + hadoopSettings
                 + "|"
-                + metricTimeoutMs
-                + "|"
-                + datasetChecksum
-                + "|"
-                + taskDataCacheMb;
+                + datasetChecksum;
     }
 
     static String thetaManifest(String thetaDir) {

@@ -22,8 +22,12 @@ public final class ExecutorLocation {
         return of(env.blockManager().blockManagerId().host(), env.executorId());
     }
 
-    /** The location of executor {@code executorId} on {@code host}. */
+    /**
+     * The location of executor {@code executorId} on {@code host}, or "" (no preference) when the
+     * host name holds an underscore: Spark splits the location at the first one after the tag, so
+     * it would read another host and executor, and the preference would silently do nothing.
+     */
     public static String of(String host, String executorId) {
-        return TAG + host + "_" + executorId;
+        return host.contains("_") ? "" : TAG + host + "_" + executorId;
     }
 }

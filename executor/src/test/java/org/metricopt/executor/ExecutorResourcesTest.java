@@ -67,6 +67,7 @@ class ExecutorResourcesTest {
         }
         java.lang.reflect.Constructor<ExecutorContext> make =
                 ExecutorContext.class.getDeclaredConstructor(types);
+        java.util.Set<String> runnerOnly = java.util.Set.of("metricTimeoutMs", "taskDataCacheMb");
         int checked = 0;
         for (int i = 0; i < components.length; i++) {
             String name = components[i].getName();
@@ -77,15 +78,62 @@ class ExecutorResourcesTest {
             for (int j = 0; j < components.length; j++) {
                 args[j] = components[j].getAccessor().invoke(base);
             }
-            args[i] = otherValue(args[i]);
+            args[i] = otherValue(name, args[i]);
             ExecutorContext changed = make.newInstance(args);
             assertThat(changed.cacheKey()).as(name).isNotEqualTo(base.cacheKey());
+            // The loaded dataset and theta are shared across what only the runner reads.
+            if (runnerOnly.contains(name)) {
+                assertThat(changed.dataKey()).as(name).isEqualTo(base.dataKey());
+            } else {
+                assertThat(changed.dataKey()).as(name).isNotEqualTo(base.dataKey());
+            }
             checked++;
         }
         assertThat(checked).isEqualTo(components.length - 1);
     }
 
-    private static Object otherValue(Object value) {
+    /**
+     * Runs that differ only in the metric timeout get their own runners but share one loaded
+     * dataset, and a JVM keeps only the most recent runners, so a notebook sweeping a setting does
+     * not pile up datasets and task-data caches.
+     */
+    @Test
+    void runnersShareTheLoadedDataAndOnlyTheMostRecentAreKept() {
+        IdxTestFiles.writeFashionMnist(tmp, 50, 20, false, 7L);
+        MetricOptConfig config =
+                ConfigLoader.load(
+                        null, List.of("data.root=\"" + tmp + "\"", "data.pretrain-count=10"));
+        String thetaDir = tmp.resolve("theta").toUri().toString();
+        org.metricopt.common.testing.Fixtures.randomTheta(config)
+                .save(new org.apache.hadoop.conf.Configuration(), thetaDir);
+        ExecutorContext first = ExecutorContext.of(config, thetaDir, Map.of(), null);
+        var runner = ExecutorResources.runner(first);
+        assertThat(ExecutorResources.runner(first)).isSameAs(runner);
+        for (long timeout = 1; timeout <= 3; timeout++) {
+            ExecutorResources.runner(withTimeout(first, timeout));
+        }
+        assertThat(ExecutorResources.held()).containsExactly(ExecutorResources.KEPT, 1);
+        assertThat(ExecutorResources.runner(first)).isNotSameAs(runner);
+    }
+
+    private static ExecutorContext withTimeout(ExecutorContext c, long timeoutMs) {
+        return new ExecutorContext(
+                c.dataRoot(),
+                c.pretrainCount(),
+                c.metaTestPoolFraction(),
+                c.thetaDir(),
+                c.network(),
+                c.djlThreads(),
+                c.hadoopSettings(),
+                timeoutMs,
+                c.datasetChecksum(),
+                c.taskDataCacheMb());
+    }
+
+    private static Object otherValue(String name, Object value) {
+        if (value == null) {
+            throw new AssertionError(name + " is null in the base context; give it a value");
+        }
         if (value instanceof String s) {
             return s + "x";
         }
@@ -96,7 +144,7 @@ class ExecutorResourcesTest {
             return n + 1;
         }
         if (value instanceof Double x) {
-            return x / 2;
+            return x + 0.25;
         }
         if (value instanceof java.util.TreeMap<?, ?> m) {
             java.util.TreeMap<String, String> other = new java.util.TreeMap<>();
@@ -105,10 +153,14 @@ class ExecutorResourcesTest {
             return other;
         }
         if (value instanceof org.metricopt.common.config.NetworkConfig n) {
+            String other =
+                    n.kind().equals(org.metricopt.common.config.NetworkConfig.MLP)
+                            ? org.metricopt.common.config.NetworkConfig.CNN
+                            : org.metricopt.common.config.NetworkConfig.MLP;
             return new org.metricopt.common.config.NetworkConfig(
-                    n.kind(), n.mlpAdapterDim() + 1, n.mlpHidden(), n.cnnChannels());
+                    other, n.mlpAdapterDim(), n.mlpHidden(), n.cnnChannels());
         }
-        throw new AssertionError("no other value for a " + value.getClass());
+        throw new AssertionError("no other value for " + name + ", a " + value.getClass());
     }
 
     @Test

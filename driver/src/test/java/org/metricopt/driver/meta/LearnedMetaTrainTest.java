@@ -17,11 +17,11 @@ import org.metricopt.executor.SparkTestBase;
 /**
  * Joint meta-training (phase A, Reptile, phase B with antithetic ES pairs) gives bit-identical
  * meta-state on one or two executor threads and when every first attempt of a Spark task fails and
- * is retried.
+ * is retried (that run also places phase B by phase A's executors, spark.phase-b-locality).
  */
 class LearnedMetaTrainTest extends SparkTestBase {
 
-    private static MetricOptConfig config(Path theta, boolean reparam) {
+    private static MetricOptConfig config(Path theta, boolean reparam, String... extra) {
         List<String> o = new ArrayList<>();
         o.addAll(MetaTrainRuns.TINY);
         o.add("meta-train.tasks-per-iteration=3");
@@ -31,6 +31,7 @@ class LearnedMetaTrainTest extends SparkTestBase {
         o.add("learned-optimizer.pairs-per-task=2");
         o.add("learned-optimizer.reparameterisation=" + reparam);
         o.add("pretrain.path=\"" + theta.toUri() + "\"");
+        o.addAll(List.of(extra));
         return Fixtures.smallConfig(o.toArray(String[]::new));
     }
 
@@ -51,7 +52,8 @@ class LearnedMetaTrainTest extends SparkTestBase {
                 MetaTrainRuns.train(
                         testConf("local[2,3]", "learned-retry")
                                 .set(FaultInjection.FAIL_FIRST_ATTEMPT, "eval,es"),
-                        config,
+                        // Phase B placed by phase A's executors changes nothing either.
+                        config(theta, reparam, "spark.phase-b-locality=true"),
                         tmp.resolve("retry"),
                         null);
 
