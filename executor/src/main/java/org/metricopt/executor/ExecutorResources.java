@@ -49,24 +49,18 @@ public final class ExecutorResources {
     /** The runner for this context, loading the dataset and theta on first use in this JVM. */
     public static synchronized TaskRunner runner(ExecutorContext ctx) {
         configureEngine(ctx.djlThreads());
-        TaskRunner runner = RUNNERS.get(ctx.cacheKey());
-        if (runner == null) {
-            Loaded loaded = LOADED.get(ctx.dataKey());
-            if (loaded == null) {
-                loaded = load(ctx);
-                LOADED.put(ctx.dataKey(), loaded);
-            }
-            runner =
-                    new TaskRunner(
+        return RUNNERS.computeIfAbsent(
+                ctx.cacheKey(),
+                key -> {
+                    Loaded loaded = LOADED.computeIfAbsent(ctx.dataKey(), d -> load(ctx));
+                    return new TaskRunner(
                             loaded.dataset(),
                             loaded.pool(),
                             ctx.metaTestPoolFraction(),
                             loaded.theta(),
                             ctx.metricTimeoutMs(),
                             TaskDataCache.capacityBytes(ctx.taskDataCacheMb()));
-            RUNNERS.put(ctx.cacheKey(), runner);
-        }
-        return runner;
+                });
     }
 
     /** How many runners and loaded datasets this JVM holds (tests). */

@@ -28,12 +28,16 @@ class ExecutorResourcesTest {
         ExecutorResources.clear();
     }
 
+    /** A small Fashion-MNIST written into the temporary directory, and a configuration for it. */
+    private MetricOptConfig configOnTestData() {
+        IdxTestFiles.writeFashionMnist(tmp, 50, 20, false, 7L);
+        return ConfigLoader.load(
+                null, List.of("data.root=\"" + tmp + "\"", "data.pretrain-count=10"));
+    }
+
     @Test
     void refusesADatasetWhoseChecksumDiffersFromTheDriversAndNamesIt() {
-        IdxTestFiles.writeFashionMnist(tmp, 50, 20, false, 7L);
-        MetricOptConfig config =
-                ConfigLoader.load(
-                        null, List.of("data.root=\"" + tmp + "\"", "data.pretrain-count=10"));
+        MetricOptConfig config = configOnTestData();
         ExecutorContext ctx =
                 ExecutorContext.of(
                         config, tmp.resolve("theta").toString(), Map.of(), "0".repeat(64));
@@ -99,10 +103,7 @@ class ExecutorResourcesTest {
      */
     @Test
     void runnersShareTheLoadedDataAndOnlyTheMostRecentAreKept() {
-        IdxTestFiles.writeFashionMnist(tmp, 50, 20, false, 7L);
-        MetricOptConfig config =
-                ConfigLoader.load(
-                        null, List.of("data.root=\"" + tmp + "\"", "data.pretrain-count=10"));
+        MetricOptConfig config = configOnTestData();
         String thetaDir = tmp.resolve("theta").toUri().toString();
         org.metricopt.common.testing.Fixtures.randomTheta(config)
                 .save(new org.apache.hadoop.conf.Configuration(), thetaDir);

@@ -239,6 +239,15 @@ public final class MetaTrainJob {
      * spark.phase-b-locality each partition prefers the executor that ran most of its tasks in
      * phase A ({@code executors}, by task index), whose task-data cache holds them.
      */
+    /** Each unit's phase-A executor ("" where unknown), in unit order. */
+    private static List<String> locations(List<EsUnit> units, Map<Integer, String> executors) {
+        List<String> out = new ArrayList<>();
+        for (EsUnit u : units) {
+            out.add(executors.getOrDefault(u.task(), ""));
+        }
+        return out;
+    }
+
     private static List<EsResult> phaseB(
             SparkSession spark,
             MetricOptConfig config,
@@ -248,14 +257,8 @@ public final class MetaTrainJob {
             Map<Integer, String> executors) {
         var lo = config.learnedOptimizer();
         List<EsUnit> units = work.units();
-        List<String> locations = null;
-        if (config.spark().phaseBLocality()) {
-            locations = new ArrayList<>();
-            for (EsUnit u : units) {
-                locations.add(executors.getOrDefault(u.task(), ""));
-            }
-        }
-        List<String> preferred = locations;
+        List<String> preferred =
+                config.spark().phaseBLocality() ? locations(units, executors) : null;
         return SparkSessions.withBroadcast(
                 spark,
                 work.payload(),
