@@ -71,7 +71,7 @@ public final class TaskNetwork implements AutoCloseable {
         this.net = net;
         this.adapterDim = net.adapterDim();
         this.phiShape = net.phiShape();
-        this.theta = thetaValues.toNDArrays(manager);
+        this.theta = thetaValues.toFrozenNDArrays(manager);
         this.trainY = data.trainY();
         this.valY = data.valY();
         this.binary = spec.isBinary();

@@ -3,6 +3,7 @@ package org.metricopt.common.nets;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -79,6 +80,40 @@ public final class Theta {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (ParamSpec s : BaseNetwork.of(network).params()) {
             out.put(s.name(), manager.create(values.get(s.name()), s.shape()));
+        }
+        return out;
+    }
+
+    /**
+     * Matrices with fewer columns than this are stored column-major by {@link #toFrozenNDArrays}.
+     */
+    static final long SKINNY_COLUMNS = 16;
+
+    /**
+     * {@link #toNDArrays} for a theta that is only read (finetuning): the same shapes and values,
+     * but each matrix [k, n] with n below {@link #SKINNY_COLUMNS} (the ten-class output layers) is
+     * the transposed view of a row-major [n, k] copy: the engine's BLAS (MKL) multiplies a [b, k]
+     * batch by such a view faster than by the row-major [k, n] matrix (docs/DESIGN.md section 2,
+     * "θ, φ"). Not for arrays that take gradients or are read back as a whole.
+     */
+    public Map<String, NDArray> toFrozenNDArrays(NDManager manager) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (ParamSpec s : BaseNetwork.of(network).params()) {
+            float[] v = values.get(s.name());
+            Shape shape = s.shape();
+            if (shape.dimension() == 2 && shape.get(1) < SKINNY_COLUMNS) {
+                int rows = (int) shape.get(0);
+                int cols = (int) shape.get(1);
+                float[] t = new float[v.length];
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        t[c * rows + r] = v[r * cols + c];
+                    }
+                }
+                out.put(s.name(), manager.create(t, new Shape(cols, rows)).transpose());
+            } else {
+                out.put(s.name(), manager.create(v, shape));
+            }
         }
         return out;
     }
