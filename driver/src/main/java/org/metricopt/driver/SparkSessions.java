@@ -21,6 +21,7 @@ import org.metricopt.common.config.MetricOptConfig;
 import org.metricopt.common.data.FashionMnist;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.NioLocalFileSystem;
 import org.metricopt.executor.ExecutorContext;
 import org.metricopt.executor.MetricOptKryoRegistrator;
 import scala.Tuple2;
@@ -64,10 +65,11 @@ public final class SparkSessions {
         if (!conf.contains("spark.app.name")) {
             conf.setAppName(config.spark().appName());
         }
+        // The configuration's hadoop block, unless spark-submit --conf already set the key; before
+        // the defaults, so that its keys win over theirs too.
+        config.hadoop().forEach((k, v) -> conf.setIfMissing("spark.hadoop." + k, v));
         applyDefaults(conf);
         requireReachableMaster(conf.get("spark.master"));
-        // The configuration's hadoop block, unless spark-submit --conf already set the key.
-        config.hadoop().forEach((k, v) -> conf.setIfMissing("spark.hadoop." + k, v));
         if (!strictKryo) {
             conf.set("spark.kryo.registrationRequired", "false");
         }
@@ -140,6 +142,9 @@ public final class SparkSessions {
         return poolsFile;
     }
 
+    /** The Hadoop key of the file system class for file: URIs (see {@link NioLocalFileSystem}). */
+    static final String LOCAL_FS_KEY = "fs.file.impl";
+
     /** Scheduler pool of the jobs that write a run's logs (see {@link #applyDefaults}). */
     public static final String WRITE_POOL = "metricopt-writes";
 
@@ -173,6 +178,8 @@ public final class SparkSessions {
             // the application jar under spark-submit; a file: URI works in every mode.
             conf.set("spark.scheduler.allocation.file", schedulerPoolsFile());
         }
+        // file: URIs without a forked chmod per file and directory created (NioLocalFileSystem).
+        conf.setIfMissing("spark.hadoop." + LOCAL_FS_KEY, NioLocalFileSystem.class.getName());
         // Listing a run's many Parquet directories is cheap; doing it on the driver keeps Spark's
         // internal listing job (and its unregistered types) out of the Kryo path.
         conf.setIfMissing("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000");
@@ -192,6 +199,9 @@ public final class SparkSessions {
             if (kv._1().startsWith("spark.hadoop.")) {
                 conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
             }
+        }
+        if (conf.get(LOCAL_FS_KEY) == null) {
+            conf.set(LOCAL_FS_KEY, NioLocalFileSystem.class.getName());
         }
         return conf;
     }

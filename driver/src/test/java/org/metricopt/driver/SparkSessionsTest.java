@@ -10,6 +10,7 @@ import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.metricopt.common.errors.ErrorClass;
 import org.metricopt.common.errors.MetricOptException;
+import org.metricopt.common.io.NioLocalFileSystem;
 
 /**
  * The defaults every MetricOpt session gets: fair scheduling between the unrolls' FIFO pool and the
@@ -39,6 +40,16 @@ class SparkSessionsTest {
         assertThat(mine.get("spark.scheduler.mode")).isEqualTo("FIFO");
         assertThat(mine.get("spark.scheduler.allocation.file")).isEqualTo("hdfs:///conf/pools.xml");
         assertThat(mine.get("spark.executor.defaultJavaOptions")).isEqualTo("-XX:+UseZGC");
+    }
+
+    @Test
+    void localFilesWithoutForkedChmodUnlessTheUserChoseAFileSystem() {
+        String key = "spark.hadoop.fs.file.impl";
+        assertThat(SparkSessions.applyDefaults(new SparkConf(false)).get(key))
+                .isEqualTo(NioLocalFileSystem.class.getName());
+        SparkConf mine = new SparkConf(false).set(key, "org.apache.hadoop.fs.LocalFileSystem");
+        assertThat(SparkSessions.applyDefaults(mine).get(key))
+                .isEqualTo("org.apache.hadoop.fs.LocalFileSystem");
     }
 
     @Test
