@@ -64,16 +64,17 @@ public final class CnnFilm extends BaseNetwork {
     }
 
     /**
-     * phi as FiLM parameters shaped to broadcast over [B, C, H, W]: {scale 1 = 1 + gamma1, shift 1,
-     * scale 2 = 1 + gamma2, shift 2}.
+     * phi as FiLM parameters: {scale 1 = 1 + gamma1, shift 1} shaped to broadcast over [B, C, H,
+     * W], {scale 2 = 1 + gamma2, shift 2} over one member's [1, B, C, H, W] (see {@link
+     * #afterFirstPooling}).
      */
     private NDArray[] film(NDArray phi) {
         NDList parts = phi.split(new long[] {c1, 2L * c1, 2L * c1 + c2});
         return new NDArray[] {
             parts.get(0).reshape(1, c1, 1, 1).add(1f),
             parts.get(1).reshape(1, c1, 1, 1),
-            parts.get(2).reshape(1, c2, 1, 1).add(1f),
-            parts.get(3).reshape(1, c2, 1, 1)
+            parts.get(2).reshape(1, 1, c2, 1, 1).add(1f),
+            parts.get(3).reshape(1, 1, c2, 1, 1)
         };
     }
 
@@ -114,13 +115,22 @@ public final class CnnFilm extends BaseNetwork {
         NDArray nonNegative =
                 s1.gte(Autograd.constant(phi.getManager(), 0)).broadcast(max.getShape());
         NDArray pooled = NDArrays.where(nonNegative, max, maxMin.get(1));
-        return afterFirstPooling(theta, Activation.relu(pooled.mul(s1).add(film[1])), film);
+        NDArray h1 = Activation.relu(pooled.mul(s1).add(film[1]));
+        return afterFirstPooling(theta, h1, 1, film[2], film[3]);
     }
 
-    /** From the first layer's pooled activations [B, c1, 14, 14] to the logits. */
-    private NDArray afterFirstPooling(Map<String, NDArray> theta, NDArray h1, NDArray[] film) {
+    /**
+     * From the first layer's pooled activations of M members, [M * B, c1, 14, 14] member-major, to
+     * the logits: the second convolution over all M * B images at once, then each member's second
+     * FiLM ({@code s2} and {@code b2} of shape [M, 1, c2, 1, 1]), ReLU, pooling and the linear
+     * layer. A single phi is the case M = 1.
+     */
+    private NDArray afterFirstPooling(
+            Map<String, NDArray> theta, NDArray h1, long members, NDArray s2, NDArray b2) {
         NDArray h = conv(h1, theta.get("conv2w"), theta.get("conv2b"));
-        h = maxPool(Activation.relu(h.mul(film[2]).add(film[3])));
+        long images = h.getShape().get(0);
+        h = h.reshape(members, images / members, c2, 14, 14).mul(s2).add(b2);
+        h = maxPool(Activation.relu(h).reshape(images, c2, 14, 14));
         return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
     }
 
@@ -147,10 +157,7 @@ public final class CnnFilm extends BaseNetwork {
         NDArray nonNegative = s1.gte(Autograd.constant(phis.getManager(), 0)).broadcast(perMember);
         NDArray pooled = NDArrays.where(nonNegative, max, min);
         NDArray h1 = Activation.relu(pooled.mul(s1).add(b1)).reshape(members * batch, c1, 14, 14);
-        NDArray h = conv(h1, theta.get("conv2w"), theta.get("conv2b"));
-        h = h.reshape(members, batch, c2, 14, 14).mul(s2).add(b2);
-        h = maxPool(Activation.relu(h).reshape(members * batch, c2, 14, 14));
-        return h.reshape(-1, c2 * 7 * 7).matMul(theta.get("fcw")).add(theta.get("fcb"));
+        return afterFirstPooling(theta, h1, members, s2, b2);
     }
 
     /**
@@ -161,7 +168,7 @@ public final class CnnFilm extends BaseNetwork {
     public NDArray forwardStraightforward(Map<String, NDArray> theta, NDArray x, NDArray phi) {
         NDArray[] film = film(phi);
         NDArray h = conv(x.reshape(-1, 1, 28, 28), theta.get("conv1w"), theta.get("conv1b"));
-        return afterFirstPooling(
-                theta, maxPool(Activation.relu(h.mul(film[0]).add(film[1]))), film);
+        NDArray h1 = maxPool(Activation.relu(h.mul(film[0]).add(film[1])));
+        return afterFirstPooling(theta, h1, 1, film[2], film[3]);
     }
 }
