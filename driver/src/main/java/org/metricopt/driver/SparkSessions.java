@@ -73,6 +73,13 @@ public final class SparkSessions {
         if (!strictKryo) {
             conf.set("spark.kryo.registrationRequired", "false");
         }
+        org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+        for (Tuple2<String, String> kv : conf.getAll()) {
+            if (kv._1().startsWith("spark.hadoop.")) {
+                hadoop.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+            }
+        }
+        useConfiguredLocalFileSystem(hadoop);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
@@ -144,6 +151,38 @@ public final class SparkSessions {
 
     /** The Hadoop key of the file system class for file: URIs (see {@link NioLocalFileSystem}). */
     static final String LOCAL_FS_KEY = "fs.file.impl";
+
+    /**
+     * Makes this JVM's cached file system for {@code file:} the one {@code hadoop} names. Under
+     * spark-submit, SparkSubmit resolves the application jar through Hadoop before the driver's
+     * main runs, which caches Hadoop's plain LocalFileSystem; the cache is keyed by scheme and
+     * user, not by class, so every later {@code file:} access of the driver (checkpoints, and in
+     * local mode the log-write tasks) would go through it and fork {@code chmod} ({@link
+     * NioLocalFileSystem}). Closing a cached instance removes it from the cache; a local file
+     * system holds nothing that closing ends, so whoever still holds it goes on working.
+     */
+    static void useConfiguredLocalFileSystem(org.apache.hadoop.conf.Configuration hadoop) {
+        String wanted = hadoop.get(LOCAL_FS_KEY);
+        if (wanted == null) {
+            return;
+        }
+        try {
+            org.apache.hadoop.fs.FileSystem fs =
+                    org.apache.hadoop.fs.FileSystem.get(java.net.URI.create("file:///"), hadoop);
+            if (!fs.getClass().getName().equals(wanted)) {
+                fs.close();
+            }
+        } catch (java.io.IOException e) {
+            throw new MetricOptException(
+                    ErrorClass.IO_FAILURE,
+                    "cannot open the local file system ("
+                            + LOCAL_FS_KEY
+                            + " = "
+                            + wanted
+                            + "): "
+                            + e.getMessage());
+        }
+    }
 
     /** Scheduler pool of the jobs that write a run's logs (see {@link #applyDefaults}). */
     public static final String WRITE_POOL = "metricopt-writes";

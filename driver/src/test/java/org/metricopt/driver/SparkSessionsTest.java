@@ -43,6 +43,27 @@ class SparkSessionsTest {
     }
 
     @Test
+    void aPlainLocalFileSystemCachedBeforeTheSessionIsReplaced() throws Exception {
+        // What SparkSubmit does before main: a file: lookup with a configuration without the key.
+        java.net.URI local = java.net.URI.create("file:///");
+        org.apache.hadoop.conf.Configuration plain = new org.apache.hadoop.conf.Configuration();
+        plain.set("fs.file.impl", org.apache.hadoop.fs.LocalFileSystem.class.getName());
+        SparkSessions.useConfiguredLocalFileSystem(plain);
+        assertThat(org.apache.hadoop.fs.FileSystem.get(local, plain).getClass())
+                .isEqualTo(org.apache.hadoop.fs.LocalFileSystem.class);
+
+        org.apache.hadoop.conf.Configuration ours = new org.apache.hadoop.conf.Configuration();
+        ours.set("fs.file.impl", NioLocalFileSystem.class.getName());
+        SparkSessions.useConfiguredLocalFileSystem(ours);
+        assertThat(org.apache.hadoop.fs.FileSystem.get(local, ours))
+                .isInstanceOf(NioLocalFileSystem.class);
+        // Already the configured one: left as it is.
+        org.apache.hadoop.fs.FileSystem cached = org.apache.hadoop.fs.FileSystem.get(local, ours);
+        SparkSessions.useConfiguredLocalFileSystem(ours);
+        assertThat(org.apache.hadoop.fs.FileSystem.get(local, ours)).isSameAs(cached);
+    }
+
+    @Test
     void localFilesWithoutForkedChmodUnlessTheUserChoseAFileSystem() {
         String key = "spark.hadoop.fs.file.impl";
         assertThat(SparkSessions.applyDefaults(new SparkConf(false)).get(key))

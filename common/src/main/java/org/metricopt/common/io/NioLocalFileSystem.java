@@ -2,13 +2,9 @@ package org.metricopt.common.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
-import org.apache.hadoop.fs.permission.FsAction;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.io.nativeio.NativeIO;
 
@@ -17,10 +13,12 @@ import org.apache.hadoop.io.nativeio.NativeIO;
  * through {@code java.nio} when Hadoop's native library is not loaded. Hadoop's own then starts a
  * {@code chmod} process for every file and directory it creates, checksum files included, and a
  * Spark SQL write of a run's logs waits for each of them while its task holds a task slot
- * (docs/DESIGN.md section 6, "Local run directories"). With the native library, or for what {@code
- * java.nio} cannot express (the sticky bit, a file system without POSIX permissions), Hadoop's own
- * code runs. Spark sessions use it for {@code file:} through {@code spark.hadoop.fs.file.impl}
- * unless that is set.
+ * (docs/DESIGN.md section 6, "Local run directories"). The modes are those the forked {@code chmod
+ * 0NNN} sets: exactly the asked-for bits (the sticky bit included), except that a directory keeps
+ * its set-user-ID and set-group-ID bits, so group-shared run directories stay shared. Hadoop's own
+ * code runs with the native library or where the file system has no {@code unix:mode} attribute.
+ * Spark sessions use it for {@code file:} through {@code spark.hadoop.fs.file.impl} unless that is
+ * set.
  */
 public class NioLocalFileSystem extends LocalFileSystem {
     public NioLocalFileSystem() {
@@ -31,56 +29,30 @@ public class NioLocalFileSystem extends LocalFileSystem {
     static final class Raw extends RawLocalFileSystem {
         @Override
         public void setPermission(Path p, FsPermission permission) throws IOException {
-            if (NativeIO.isAvailable() || permission.getStickyBit()) {
+            if (NativeIO.isAvailable()) {
                 super.setPermission(p, permission);
                 return;
             }
+            java.nio.file.Path file = pathToFile(p).toPath();
+            int current;
             try {
-                Files.setPosixFilePermissions(pathToFile(p).toPath(), posix(permission));
-            } catch (UnsupportedOperationException e) {
+                current = (Integer) Files.getAttribute(file, UNIX_MODE);
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
                 super.setPermission(p, permission);
+                return;
             }
+            Files.setAttribute(file, UNIX_MODE, mode(permission, current, Files.isDirectory(file)));
         }
     }
 
-    /** The POSIX permission bits of {@code permission} (without the sticky bit). */
-    static Set<PosixFilePermission> posix(FsPermission permission) {
-        Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
-        add(
-                out,
-                permission.getUserAction(),
-                PosixFilePermission.OWNER_READ,
-                PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_EXECUTE);
-        add(
-                out,
-                permission.getGroupAction(),
-                PosixFilePermission.GROUP_READ,
-                PosixFilePermission.GROUP_WRITE,
-                PosixFilePermission.GROUP_EXECUTE);
-        add(
-                out,
-                permission.getOtherAction(),
-                PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.OTHERS_WRITE,
-                PosixFilePermission.OTHERS_EXECUTE);
-        return out;
-    }
+    private static final String UNIX_MODE = "unix:mode";
 
-    private static void add(
-            Set<PosixFilePermission> out,
-            FsAction action,
-            PosixFilePermission read,
-            PosixFilePermission write,
-            PosixFilePermission execute) {
-        if (action.implies(FsAction.READ)) {
-            out.add(read);
-        }
-        if (action.implies(FsAction.WRITE)) {
-            out.add(write);
-        }
-        if (action.implies(FsAction.EXECUTE)) {
-            out.add(execute);
-        }
+    /**
+     * The mode {@code chmod 0NNN} leaves: the permission's bits with the sticky bit, plus, on a
+     * directory, the set-user-ID and set-group-ID bits it had ({@code current}).
+     */
+    static int mode(FsPermission permission, int current, boolean directory) {
+        int mode = permission.toShort() & 01777;
+        return directory ? mode | (current & 06000) : mode;
     }
 }

@@ -21,20 +21,53 @@ class NioLocalFileSystemTest {
     @TempDir java.nio.file.Path tmp;
 
     @Test
-    void everyPermissionMapsToTheSamePosixBits() {
-        for (int bits = 0; bits < 0777 + 1; bits++) {
+    void modesAreThoseOfChmodWithAFourDigitOctalMode() {
+        for (int bits = 0; bits <= 01777; bits++) {
             FsPermission p = new FsPermission((short) bits);
-            assertThat(NioLocalFileSystem.posix(p))
-                    .as("%o", bits)
-                    .isEqualTo(PosixFilePermissions.fromString(p.toString()));
+            assertThat(NioLocalFileSystem.mode(p, 06777, false)).as("%o", bits).isEqualTo(bits);
+            // A directory keeps its set-user-ID and set-group-ID bits, as chmod 0NNN leaves them.
+            assertThat(NioLocalFileSystem.mode(p, 06000, true)).isEqualTo(bits | 06000);
+            assertThat(NioLocalFileSystem.mode(p, 02000, true)).isEqualTo(bits | 02000);
+            assertThat(NioLocalFileSystem.mode(p, 0777, true)).isEqualTo(bits);
         }
     }
 
     @Test
-    void setsPermissionsOfCreatedFilesAndDirectories() throws Exception {
+    void aGroupSharedDirectoryStaysShared() throws Exception {
+        Configuration conf = conf();
+        try (FileSystem fs = FileSystem.get(tmp.toUri(), conf)) {
+            java.nio.file.Path shared = tmp.resolve("shared");
+            Files.createDirectory(shared);
+            Files.setAttribute(shared, "unix:mode", 02775);
+            assertThat(fs.mkdirs(new Path(shared.toUri().toString(), "run/logs"))).isTrue();
+            fs.setPermission(new Path(shared.toUri()), new FsPermission((short) 0750));
+            assertThat(mode(shared)).isEqualTo(02750);
+            // New directories inherit the bit (Linux), and keep it through their own chmod.
+            assertThat(mode(shared.resolve("run/logs"))).isEqualTo(02755);
+            Path file = new Path(shared.toUri().toString(), "run/f");
+            fs.create(file, new FsPermission((short) 0640), true, 4096, (short) 1, 1 << 20, null)
+                    .close();
+            assertThat(mode(shared.resolve("run/f"))).isEqualTo(0640);
+            fs.setPermission(file, new FsPermission((short) 01644));
+            assertThat(mode(shared.resolve("run/f"))).isEqualTo(01644);
+        }
+    }
+
+    private Configuration conf() {
         Configuration conf = new Configuration();
         conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
         conf.set("fs.file.impl.disable.cache", "true");
+        conf.set("fs.permissions.umask-mode", "022");
+        return conf;
+    }
+
+    private static int mode(java.nio.file.Path p) throws Exception {
+        return (Integer) Files.getAttribute(p, "unix:mode") & 07777;
+    }
+
+    @Test
+    void setsPermissionsOfCreatedFilesAndDirectories() throws Exception {
+        Configuration conf = conf();
         conf.set("fs.permissions.umask-mode", "000");
         try (FileSystem fs = FileSystem.get(tmp.toUri(), conf)) {
             assertThat(fs).isInstanceOf(NioLocalFileSystem.class);
