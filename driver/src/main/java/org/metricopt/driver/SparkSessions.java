@@ -74,11 +74,7 @@ public final class SparkSessions {
             conf.set("spark.kryo.registrationRequired", "false");
         }
         org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
-        for (Tuple2<String, String> kv : conf.getAll()) {
-            if (kv._1().startsWith("spark.hadoop.")) {
-                hadoop.set(kv._1().substring("spark.hadoop.".length()), kv._2());
-            }
-        }
+        hadoopSettings(conf).forEach(hadoop::set);
         useConfiguredLocalFileSystem(hadoop);
         return SparkSession.builder().config(conf).getOrCreate();
     }
@@ -234,11 +230,7 @@ public final class SparkSessions {
             MetricOptConfig config) {
         org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
         config.hadoop().forEach(conf::set);
-        for (Tuple2<String, String> kv : new SparkConf(true).getAll()) {
-            if (kv._1().startsWith("spark.hadoop.")) {
-                conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
-            }
-        }
+        hadoopSettings(new SparkConf(true)).forEach(conf::set);
         if (conf.get(LOCAL_FS_KEY) == null) {
             conf.set(LOCAL_FS_KEY, NioLocalFileSystem.class.getName());
         }
@@ -261,8 +253,13 @@ public final class SparkSessions {
 
     /** The driver's spark.hadoop.* settings without the prefix, for executors' Hadoop clients. */
     public static Map<String, String> hadoopSettings(SparkSession spark) {
+        return hadoopSettings(spark.sparkContext().getConf());
+    }
+
+    /** The spark.hadoop.* settings of {@code conf} without the prefix, sorted by key. */
+    static Map<String, String> hadoopSettings(SparkConf conf) {
         Map<String, String> out = new TreeMap<>();
-        for (Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
+        for (Tuple2<String, String> kv : conf.getAll()) {
             if (kv._1().startsWith("spark.hadoop.")) {
                 out.put(kv._1().substring("spark.hadoop.".length()), kv._2());
             }

@@ -233,12 +233,6 @@ public final class MetaTrainJob {
                         (t1 - t0) / 1e9, (t2 - t1 - phaseBNanos[0]) / 1e9, phaseBNanos[0] / 1e9));
     }
 
-    /**
-     * Phase B on the executors (docs/DESIGN.md section 4): the payload is broadcast once, the units
-     * spread over the partitions; each returns only its key and two losses per pair. With
-     * spark.phase-b-locality each partition prefers the executor that ran most of its tasks in
-     * phase A ({@code executors}, by task index), whose task-data cache holds them.
-     */
     /** Each unit's phase-A executor ("" where unknown), in unit order. */
     private static List<String> locations(List<EsUnit> units, Map<Integer, String> executors) {
         List<String> out = new ArrayList<>();
@@ -248,6 +242,12 @@ public final class MetaTrainJob {
         return out;
     }
 
+    /**
+     * Phase B on the executors (docs/DESIGN.md section 4): the payload is broadcast once, the units
+     * spread over the partitions; each returns only its key and two losses per pair. With
+     * spark.phase-b-locality each partition prefers the executor that ran most of its tasks in
+     * phase A ({@code executors}, by task index), whose task-data cache holds them.
+     */
     private static List<EsResult> phaseB(
             SparkSession spark,
             MetricOptConfig config,
